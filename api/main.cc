@@ -1,0 +1,3 @@
+#include "api/cli/cli.h"
+
+int main(int argc, char** argv) { return api::RunCli(argc, argv); }
