@@ -3,11 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "api/proto/alert.pb.h"
 #include "cep/base/result.h"
-
-namespace cep::v1 {
-class Alert;
-}  // namespace cep::v1
 
 namespace wire {
 

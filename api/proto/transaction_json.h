@@ -3,11 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "api/proto/transaction.pb.h"
 #include "cep/base/result.h"
-
-namespace cep::v1 {
-class Transaction;
-}  // namespace cep::v1
 
 namespace wire {
 

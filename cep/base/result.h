@@ -13,6 +13,7 @@ namespace cep {
 // like C++23 std::unexpected.
 template <typename E>
 struct Unexpected {
+  explicit Unexpected(E e) : error(std::move(e)) {}
   E error;
 };
 template <typename E>
