@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "cep/base/time.h"
+#include "cep/event.h"
+
+namespace cep {
+
+// Holds one key's events until the watermark covers them, then hands them out in
+// event-time order: by ts, equal timestamps in arrival (seq) order
+// (CEP_SEMANTICS.md §7). Matching in that order is what makes results independent
+// of arrival order, so a replay gives the same alerts as live.
+//
+// Lateness is the caller's decision: an event with ts <= the current watermark is
+// late and must not be added (the rule's late policy handles it).
+// Threading: one owner (the slot that owns the key).
+class EventTimeBuffer {
+ public:
+  // Adds an event. In-order arrival (the common case) appends in O(1); an
+  // out-of-order event is inserted at its place.
+  void Add(std::shared_ptr<const Event> event);
+
+  // Moves every event with ts <= watermark to `out`, in (ts, seq) order.
+  void ReleaseUpTo(EventTime watermark, std::vector<std::shared_ptr<const Event>>& out);
+
+  bool empty() const { return events_.empty(); }
+  size_t size() const { return events_.size(); }
+  // The earliest buffered ts: when the watermark reaches it, there is work.
+  std::optional<EventTime> earliest() const {
+    if (events_.empty()) return std::nullopt;
+    return events_.front()->ts();
+  }
+
+ private:
+  std::deque<std::shared_ptr<const Event>> events_;  // sorted by (ts, seq)
+};
+
+}  // namespace cep
