@@ -25,6 +25,15 @@ EventBuilder& EventBuilder::Set(SlotIndex slot, const Value& value) {
   return *this;
 }
 
+std::optional<std::string_view> EventBuilder::PeekString(SlotIndex slot) const {
+  if (slot >= fields_.size() || fields_[slot].type() != Type::kString) return std::nullopt;
+  // The latest Set of the slot wins; search from the back.
+  for (auto it = strings_.rbegin(); it != strings_.rend(); ++it) {
+    if (it->slot == slot) return std::string_view(bytes_).substr(it->offset, it->size);
+  }
+  return std::nullopt;
+}
+
 Event EventBuilder::Build() {
   Event event;
   event.ts_ = ts_;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -69,6 +70,10 @@ class EventBuilder {
   EventBuilder& SetId(std::string_view id);
   // Sets a slot; a string's bytes are copied, so `value` may borrow temporaries.
   EventBuilder& Set(SlotIndex slot, const Value& value);
+
+  // The string set for `slot`, if any; valid until the next Set or Build. Lets
+  // the engine scan a field (regexes) before the event is sealed.
+  std::optional<std::string_view> PeekString(SlotIndex slot) const;
 
   Event Build();
 

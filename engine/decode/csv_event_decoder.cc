@@ -58,13 +58,15 @@ cep::Status SplitCsvLine(std::string_view line, std::vector<std::string_view>& c
   return cep::Status::Ok();
 }
 
-CsvEventDecoder::CsvEventDecoder(std::shared_ptr<const cep::Schema> schema)
-    : assembler_(std::move(schema)) {}
+CsvEventDecoder::CsvEventDecoder(std::shared_ptr<const cep::Schema> schema,
+                                 AssemblerOptions options)
+    : assembler_(std::move(schema), std::move(options)) {}
 
 cep::Result<CsvEventDecoder> CsvEventDecoder::Create(std::shared_ptr<const cep::Schema> schema,
                                                      const CsvMapping& mapping,
-                                                     std::string_view header_line) {
-  CsvEventDecoder decoder(std::move(schema));
+                                                     std::string_view header_line,
+                                                     AssemblerOptions options) {
+  CsvEventDecoder decoder(std::move(schema), std::move(options));
   const cep::Schema& s = decoder.assembler_.schema();
   std::vector<std::string_view> header;
   std::string unquoted;

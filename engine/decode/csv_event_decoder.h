@@ -30,7 +30,8 @@ class CsvEventDecoder {
   // or constant cannot be read as its type.
   static cep::Result<CsvEventDecoder> Create(std::shared_ptr<const cep::Schema> schema,
                                              const CsvMapping& mapping,
-                                             std::string_view header_line);
+                                             std::string_view header_line,
+                                             AssemblerOptions options = {});
 
   // Errors name the column and the field.
   cep::Result<cep::Event> Decode(std::string_view line, uint64_t seq);
@@ -46,7 +47,7 @@ class CsvEventDecoder {
     cep::Value value;      // borrows constant_text_
   };
 
-  explicit CsvEventDecoder(std::shared_ptr<const cep::Schema> schema);
+  CsvEventDecoder(std::shared_ptr<const cep::Schema> schema, AssemblerOptions options);
 
   EventAssembler assembler_;
   std::vector<Column> columns_;

@@ -68,8 +68,9 @@ cep::Result<cep::EventTime> ReadWatermark(const Json& json) {
 
 }  // namespace
 
-JsonEventDecoder::JsonEventDecoder(std::shared_ptr<const cep::Schema> schema)
-    : assembler_(std::move(schema)) {}
+JsonEventDecoder::JsonEventDecoder(std::shared_ptr<const cep::Schema> schema,
+                                   AssemblerOptions options)
+    : assembler_(std::move(schema), std::move(options)) {}
 
 cep::Result<JsonRecord> JsonEventDecoder::Decode(std::string_view json, uint64_t seq) {
   Json object = Json::parse(json, nullptr, /*allow_exceptions=*/false);

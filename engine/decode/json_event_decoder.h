@@ -28,7 +28,8 @@ struct JsonRecord {
 // Threading: one owner (it reuses an EventBuilder).
 class JsonEventDecoder {
  public:
-  explicit JsonEventDecoder(std::shared_ptr<const cep::Schema> schema);
+  explicit JsonEventDecoder(std::shared_ptr<const cep::Schema> schema,
+                            AssemblerOptions options = {});
 
   // `seq` is the event's arrival order, also its position for a default id.
   cep::Result<JsonRecord> Decode(std::string_view json, uint64_t seq);

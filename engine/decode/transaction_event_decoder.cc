@@ -4,8 +4,9 @@
 
 namespace engine {
 
-TransactionEventDecoder::TransactionEventDecoder(std::shared_ptr<const cep::Schema> schema)
-    : assembler_(std::move(schema)) {}
+TransactionEventDecoder::TransactionEventDecoder(std::shared_ptr<const cep::Schema> schema,
+                                                 AssemblerOptions options)
+    : assembler_(std::move(schema), std::move(options)) {}
 
 cep::Result<cep::Event> TransactionEventDecoder::Decode(const cep::v1::Transaction& t,
                                                         uint64_t seq) {

@@ -19,7 +19,8 @@ namespace engine {
 // resolved once, at construction. Threading: one owner.
 class TransactionEventDecoder {
  public:
-  explicit TransactionEventDecoder(std::shared_ptr<const cep::Schema> schema);
+  explicit TransactionEventDecoder(std::shared_ptr<const cep::Schema> schema,
+                                   AssemblerOptions options = {});
 
   // Fails only when the transaction has no `ts`.
   cep::Result<cep::Event> Decode(const cep::v1::Transaction& transaction, uint64_t seq);

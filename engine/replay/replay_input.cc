@@ -36,10 +36,10 @@ cep::Result<bool> HasWatermarkLines(const std::string& path) {
 class JsonlInput final : public ReplayInput {
  public:
   JsonlInput(std::unique_ptr<LineReader> reader, std::shared_ptr<const cep::Schema> schema,
-             bool explicit_watermarks, size_t max_errors)
+             AssemblerOptions assembler, bool explicit_watermarks, size_t max_errors)
       : ReplayInput(max_errors),
         reader_(std::move(reader)),
-        decoder_(std::move(schema)),
+        decoder_(std::move(schema), std::move(assembler)),
         explicit_watermarks_(explicit_watermarks) {}
 
   bool Next(ReplayRecord& record) override {
@@ -103,14 +103,17 @@ class CsvInput final : public ReplayInput {
 class ProtobufInput final : public ReplayInput {
  public:
   static cep::Result<std::unique_ptr<ReplayInput>> Open(std::shared_ptr<const cep::Schema> schema,
-                                                        const std::string& path, size_t max_errors) {
+                                                        const std::string& path,
+                                                        AssemblerOptions assembler,
+                                                        size_t max_errors) {
     const int fd = path == "-" ? dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return cep::NotFound("cannot open '" + path + "': " + std::strerror(errno));
     // Tell gzip from plain by the magic bytes, then rewind (files only).
     unsigned char magic[2] = {0, 0};
     const bool gzip = path != "-" && ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f &&
                       magic[1] == 0x8b;
-    return std::unique_ptr<ReplayInput>(new ProtobufInput(fd, gzip, std::move(schema), max_errors));
+    return std::unique_ptr<ReplayInput>(
+        new ProtobufInput(fd, gzip, std::move(schema), std::move(assembler), max_errors));
   }
 
   bool Next(ReplayRecord& record) override {
@@ -140,8 +143,9 @@ class ProtobufInput final : public ReplayInput {
   uint64_t bytes_read() const override { return static_cast<uint64_t>(file_.ByteCount()); }
 
  private:
-  ProtobufInput(int fd, bool gzip, std::shared_ptr<const cep::Schema> schema, size_t max_errors)
-      : ReplayInput(max_errors), file_(fd), decoder_(std::move(schema)) {
+  ProtobufInput(int fd, bool gzip, std::shared_ptr<const cep::Schema> schema,
+                AssemblerOptions assembler, size_t max_errors)
+      : ReplayInput(max_errors), file_(fd), decoder_(std::move(schema), std::move(assembler)) {
     file_.SetCloseOnDelete(true);
     if (gzip) gzip_.emplace(&file_, google::protobuf::io::GzipInputStream::GZIP);
     stream_ = gzip ? static_cast<google::protobuf::io::ZeroCopyInputStream*>(&*gzip_) : &file_;
@@ -185,8 +189,9 @@ cep::Result<std::unique_ptr<ReplayInput>> ReplayInput::Open(
     case InputFormat::kJsonl: {
       ASSIGN_OR_RETURN(bool explicit_watermarks, HasWatermarkLines(options.path));
       ASSIGN_OR_RETURN(auto reader, LineReader::Open(options.path));
-      return std::unique_ptr<ReplayInput>(new JsonlInput(
-          std::move(reader), std::move(schema), explicit_watermarks, options.max_reported_errors));
+      return std::unique_ptr<ReplayInput>(new JsonlInput(std::move(reader), std::move(schema),
+                                                         options.assembler, explicit_watermarks,
+                                                         options.max_reported_errors));
     }
     case InputFormat::kCsv: {
       CsvMapping mapping;
@@ -199,12 +204,14 @@ cep::Result<std::unique_ptr<ReplayInput>> ReplayInput::Open(
         RETURN_IF_ERROR(reader->status());
         return cep::InvalidArgument("'" + options.path + "' is empty: expected a CSV header");
       }
-      ASSIGN_OR_RETURN(auto decoder, CsvEventDecoder::Create(std::move(schema), mapping, header));
+      ASSIGN_OR_RETURN(auto decoder, CsvEventDecoder::Create(std::move(schema), mapping, header,
+                                                             options.assembler));
       return std::unique_ptr<ReplayInput>(
           new CsvInput(std::move(reader), std::move(decoder), options.max_reported_errors));
     }
     case InputFormat::kProtobuf:
-      return ProtobufInput::Open(std::move(schema), options.path, options.max_reported_errors);
+      return ProtobufInput::Open(std::move(schema), options.path, options.assembler,
+                                 options.max_reported_errors);
   }
   return cep::Internal("unknown input format");
 }

@@ -9,6 +9,7 @@
 #include "cep/base/result.h"
 #include "cep/event.h"
 #include "cep/schema.h"
+#include "engine/decode/event_assembler.h"
 
 namespace engine {
 
@@ -23,6 +24,7 @@ struct ReplayInputOptions {
   InputFormat format = InputFormat::kJsonl;
   std::string csv_map_path;  // CSV only; empty: header names are field names
   size_t max_reported_errors = 10;
+  AssemblerOptions assembler;  // id field and regex scans of the ruleset
 };
 
 // One record of replay input, in input order: an event or an explicit watermark.

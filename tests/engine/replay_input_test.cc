@@ -53,7 +53,7 @@ TEST(ReplayInputTest, JsonlWithWatermarksAndBadLines) {
                       << R"({"_watermark": 15})" "\n"
                       << R"({"ts":20})" "\n"
                       << "{broken\n";
-  auto input = ReplayInput::Open(Schema(), {path, InputFormat::kJsonl, "", 10});
+  auto input = ReplayInput::Open(Schema(), {path, InputFormat::kJsonl, "", 10, {}});
   ASSERT_TRUE(input.ok()) << input.error().ToString();
   EXPECT_TRUE((*input)->has_explicit_watermarks());
   // Events are numbered by input position among events: the second good event is 1.
@@ -69,7 +69,7 @@ TEST(ReplayInputTest, JsonlWithWatermarksAndBadLines) {
 TEST(ReplayInputTest, CsvWithoutAMapUsesHeaderNames) {
   const std::string path = TempPath("input.csv");
   std::ofstream(path) << "id,ts,amount,unused\nt1,2018-04-01 00:00:31,5.00,x\nt2,bad,1,x\n";
-  auto input = ReplayInput::Open(Schema(), {path, InputFormat::kCsv, "", 10});
+  auto input = ReplayInput::Open(Schema(), {path, InputFormat::kCsv, "", 10, {}});
   ASSERT_TRUE(input.ok()) << input.error().ToString();
   EXPECT_FALSE((*input)->has_explicit_watermarks());
   EXPECT_EQ(ReadAll(**input), (std::vector<std::string>{"t1@1522540831000"}));
@@ -93,7 +93,7 @@ TEST(ReplayInputTest, DelimitedProtobufPlainAndGzip) {
         ASSERT_TRUE(google::protobuf::util::SerializeDelimitedToZeroCopyStream(t, out));
       }
     }
-    auto input = ReplayInput::Open(Schema(), {path, InputFormat::kProtobuf, "", 10});
+    auto input = ReplayInput::Open(Schema(), {path, InputFormat::kProtobuf, "", 10, {}});
     ASSERT_TRUE(input.ok()) << input.error().ToString();
     EXPECT_EQ(ReadAll(**input), (std::vector<std::string>{"p0@100", "p2@102"})) << gzip;
     EXPECT_TRUE((*input)->status().ok()) << (*input)->status().ToString();
@@ -103,7 +103,7 @@ TEST(ReplayInputTest, DelimitedProtobufPlainAndGzip) {
 }
 
 TEST(ReplayInputTest, MissingFileIsAClearError) {
-  auto input = ReplayInput::Open(Schema(), {"/nonexistent.jsonl", InputFormat::kJsonl, "", 10});
+  auto input = ReplayInput::Open(Schema(), {"/nonexistent.jsonl", InputFormat::kJsonl, "", 10, {}});
   ASSERT_FALSE(input.ok());
   EXPECT_NE(input.error().message().find("/nonexistent.jsonl"), std::string::npos);
 }

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "cep/base/time.h"
+#include "cep/expr/expr.h"
+#include "cep/nfa/nfa_program.h"
+#include "cep/nfa/pattern.h"
+#include "cep/schema.h"
+#include "cep/window/window_spec.h"
+
+namespace cep {
+
+// A compiled ruleset: what rules/ produces from rule text and what a
+// RulesetRunner executes. Immutable once built and shared by every slot
+// (std::shared_ptr<const Program>), so a ruleset swap hands runners a new one.
+
+enum class Severity : uint8_t { kUnspecified = 0, kLow, kMedium, kHigh, kCritical };
+enum class RuleMode : uint8_t { kLive = 0, kShadow };
+
+// What a rule does with an event behind the watermark (`late ...`).
+struct LatePolicy {
+  enum class Kind : uint8_t {
+    kDrop,        // count it and drop it (the service default)
+    kSideOutput,  // hand it to the engine's late-event output
+    kAccept,      // still process it if ts > watermark - accept_within (best effort:
+                  // out of order for patterns; windows take it if still open)
+  };
+  Kind kind = Kind::kDrop;
+  Duration accept_within;
+};
+
+// A pattern rule's body: the compiled NFA and its pattern (stage names, within).
+struct PatternBody {
+  std::shared_ptr<const NfaProgram> nfa;
+  bool ends_in_negation = false;  // not_followed_by at the end: matches have no completing event
+};
+
+// A velocity rule's body. Per aggregate, the expressions that make its input:
+// `value` (null for count()) and its own `where` filter (null when none).
+struct WindowBody {
+  struct Input {
+    std::shared_ptr<const Expr> value;
+    std::shared_ptr<const Expr> filter;
+    std::string name;  // the aggregate as written, "sum(amount)": an alert field by default
+  };
+  std::shared_ptr<const WindowSpec> spec;
+  std::vector<Input> inputs;          // one per spec->aggregates()
+  std::shared_ptr<const Expr> when;   // reads the aggregates (WindowAggregate refs)
+};
+
+// A value computed into every alert of a rule (`emit { name: EXPR }`).
+struct EmitField {
+  std::string name;
+  std::shared_ptr<const Expr> expr;
+};
+
+struct Rule {
+  std::string name;
+  Severity severity = Severity::kUnspecified;
+  RuleMode mode = RuleMode::kLive;
+  std::vector<SlotIndex> key_slots;  // `key F, G`; empty for `key none`
+  std::shared_ptr<const Expr> where;  // null: every event
+  std::variant<PatternBody, WindowBody> body;
+  std::vector<EmitField> emit;
+  std::optional<Duration> suppress;
+  LatePolicy late;
+
+  bool is_pattern() const { return std::holds_alternative<PatternBody>(body); }
+};
+
+// Where an event's regex results live: the engine scans each field once and
+// stores the match bits in hidden int slots (`regex_words`, 64 regexes a word);
+// expression regex ids index those bits (id / 64 = word, id % 64 = bit).
+struct RegexSlots {
+  std::vector<SlotIndex> words;
+};
+
+struct Program {
+  std::string ruleset;
+  uint32_t version = 0;
+  std::shared_ptr<const Schema> schema;
+  std::vector<Rule> rules;
+  RegexSlots regex;
+};
+
+}  // namespace cep

@@ -1,0 +1,117 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "cep/base/time.h"
+#include "cep/event.h"
+#include "cep/event_time_buffer.h"
+#include "cep/program.h"
+
+namespace cep {
+
+struct KeyState;
+
+// A value an alert carries (emit fields, window aggregates), owned: the events
+// and scratch memory an expression read from do not outlive the evaluation.
+// Decimals become doubles; times and durations integer milliseconds.
+using FieldValue = std::variant<std::monostate, bool, int64_t, double, std::string>;
+
+// What a rule raised, before the engine gives it a wire form (cep::v1::Alert).
+struct RuleAlert {
+  enum class Kind : uint8_t { kMatch, kTimeout, kWindow };
+  uint32_t rule = 0;  // index into Program::rules
+  Kind kind = Kind::kMatch;
+  std::string key;
+  EventTime ts;
+  // The completing event (patterns) or the evaluated one (`window last`); null
+  // for alerts fired by the watermark.
+  std::shared_ptr<const Event> event;
+  std::vector<std::vector<std::shared_ptr<const Event>>> stages;  // patterns, by StageIndex
+  std::vector<std::pair<std::string, FieldValue>> fields;
+};
+
+struct RuleStats {
+  uint64_t evaluated = 0;   // events that passed the rule's `where` and had a key
+  uint64_t alerts = 0;      // emitted
+  uint64_t suppressed = 0;  // held back by `suppress`
+  uint64_t unkeyed = 0;     // events whose key field was null
+  uint64_t late = 0;        // late events this rule dropped
+};
+
+struct RunnerStats {
+  uint64_t events = 0;          // offered
+  uint64_t late_events = 0;     // ts <= watermark on arrival
+  uint64_t late_side_output = 0;
+  std::vector<RuleStats> rules;  // by rule index
+};
+
+// Runs every rule of a Program over a stream of events in event time
+// (CEP_SEMANTICS.md §7): events wait until the watermark covers them and are
+// then matched in (ts, arrival) order, so results do not depend on arrival
+// order. Each rule keeps one state per key (an NFA matcher, or window state),
+// created on the key's first event; timers (pattern `within`, window ends)
+// fire from the watermark. Pure computation: no I/O, no clock, no threads.
+//
+// Threading: one owner (a slot, or the replay loop).
+class RulesetRunner {
+ public:
+  explicit RulesetRunner(std::shared_ptr<const Program> program);
+  ~RulesetRunner();
+  RulesetRunner(const RulesetRunner&) = delete;
+  RulesetRunner& operator=(const RulesetRunner&) = delete;
+
+  // Offers an event in arrival order. An event at or behind the watermark is
+  // late: each rule's late policy applies, and when a rule asks for side output
+  // the event is appended to `late_out` (once).
+  void OnEvent(std::shared_ptr<const Event> event,
+               std::vector<std::shared_ptr<const Event>>* late_out = nullptr);
+
+  // Moves the watermark forward (never back: CHECK): matches every buffered
+  // event with ts <= watermark, then fires the timers due by it. Appends the
+  // alerts raised, per (rule, key) in ts order. EventTime::Max() ends the
+  // stream: windows close and pending `within` timeouts fire.
+  void AdvanceWatermark(EventTime watermark, std::vector<RuleAlert>& out);
+
+  EventTime watermark() const { return watermark_; }
+  const RunnerStats& stats() const { return stats_; }
+  const Program& program() const { return *program_; }
+  // Keys with live state, over all rules.
+  size_t key_count() const;
+
+ private:
+  struct RuleRuntime;
+  struct Timer;
+
+  void Process(uint32_t rule, const std::shared_ptr<const Event>& event, std::vector<RuleAlert>& out);
+  void ProcessPattern(uint32_t rule, const std::string& key, KeyState& state,
+                      const std::shared_ptr<const Event>& event, std::vector<RuleAlert>& out);
+  void ProcessWindow(uint32_t rule, const std::string& key, KeyState& state,
+                     const std::shared_ptr<const Event>& event, std::vector<RuleAlert>& out);
+  void FireTimers(EventTime watermark, std::vector<RuleAlert>& out);
+  void FireKey(uint32_t rule, const std::string& key, KeyState& state, EventTime watermark,
+               std::vector<RuleAlert>& out);
+  void EmitMatches(uint32_t rule, const std::string& key, KeyState& state,
+                   std::vector<RuleAlert>& out);
+  void EmitWindow(uint32_t rule, const std::string& key, KeyState& state, EventTime ts,
+                  std::shared_ptr<const Event> event, std::span<const Value> aggregates,
+                  std::vector<RuleAlert>& out);
+  void Deliver(uint32_t rule, KeyState& state, RuleAlert alert, std::vector<RuleAlert>& out);
+  void Arm(uint32_t rule, const std::string& key, KeyState& state, EventTime when);
+
+  std::shared_ptr<const Program> program_;
+  std::vector<std::unique_ptr<RuleRuntime>> rules_;
+  EventTimeBuffer pending_;
+  std::vector<Timer> timers_;  // a min-heap by time
+  EventTime watermark_ = EventTime::Min();
+  RunnerStats stats_;
+  std::vector<std::shared_ptr<const Event>> released_;  // reused per watermark
+  std::vector<RuleAlert> late_alerts_;  // from late events a rule accepted; out at the next watermark
+};
+
+}  // namespace cep

@@ -1,0 +1,120 @@
+#include "rules/compiler.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace rules {
+namespace {
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string Errors(std::string_view text, const std::vector<Diagnostic>& diagnostics) {
+  return FormatDiagnostics("test.rules", text, diagnostics);
+}
+
+// Every example ruleset users start from compiles.
+TEST(CompilerTest, EveryShippedRulesetCompiles) {
+  const char* source = std::getenv("CEP_SOURCE_DIR");
+  if (source == nullptr) source = CEP_SOURCE_DIR_FALLBACK;
+  int compiled = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(source) / "rulesets")) {
+    if (entry.path().extension() != ".rules") continue;
+    const std::string text = ReadFile(entry.path());
+    auto result = CompileRuleset(text);
+    ASSERT_TRUE(result.ok()) << entry.path() << "\n" << Errors(text, result.error());
+    EXPECT_FALSE(result->program->rules.empty());
+    ++compiled;
+  }
+  EXPECT_GE(compiled, 7);
+}
+
+TEST(CompilerTest, PatternsWindowsAndRegexesBecomeProgramParts) {
+  const std::string text = R"(ruleset t version 4
+const HIGH = [7995, 6051]
+rule p {
+  severity high
+  key account_id
+  pattern
+    begin small where amount < 5.00 times 3 consecutive
+    followed_by large where amount > 500 and mcc in HIGH and merchant ~ /casino/i
+    within 10m
+  skip past_last_event
+  emit { total: sum(small.amount) }
+}
+rule w {
+  key card_id, account_id
+  where merchant !~ /casino/i
+  window last 30m
+  when count() >= 5 and sum(amount) > 2000 and count() < 100
+}
+)";
+  auto result = CompileRuleset(text);
+  ASSERT_TRUE(result.ok()) << Errors(text, result.error());
+  const cep::Program& program = *result->program;
+  EXPECT_EQ(program.ruleset, "t");
+  EXPECT_EQ(program.version, 4u);
+  ASSERT_EQ(program.rules.size(), 2u);
+  const cep::Rule& p = program.rules[0];
+  EXPECT_EQ(p.severity, cep::Severity::kHigh);
+  ASSERT_TRUE(p.is_pattern());
+  const auto& pattern = std::get<cep::PatternBody>(p.body).nfa->pattern();
+  ASSERT_EQ(pattern.stages.size(), 2u);
+  EXPECT_EQ(pattern.stages[0].quantifier.min, 3u);
+  EXPECT_EQ(pattern.stages[0].quantifier.inner, cep::Contiguity::kStrict);
+  EXPECT_EQ(pattern.skip.strategy, cep::SkipStrategy::kSkipPastLastEvent);
+  EXPECT_EQ(*pattern.within, cep::Duration::Minutes(10));
+  EXPECT_EQ(p.emit.size(), 1u);
+  const cep::Rule& w = program.rules[1];
+  EXPECT_EQ(w.key_slots.size(), 2u);
+  const auto& window = std::get<cep::WindowBody>(w.body);
+  // count() appears twice in `when` but is one aggregate.
+  ASSERT_EQ(window.inputs.size(), 2u);
+  EXPECT_EQ(window.inputs[0].name, "count()");
+  EXPECT_EQ(window.inputs[1].name, "sum(amount)");
+  // Both rules test merchant with the same regex: one set, one regex, one bits slot.
+  ASSERT_EQ(result->regexes.size(), 1u);
+  EXPECT_EQ(result->regexes[0].set->size(), 1u);
+  EXPECT_EQ(program.regex.words.size(), 1u);
+  EXPECT_EQ(program.schema->field(program.regex.words[0]).name, "__regex.merchant");
+}
+
+TEST(CompilerTest, RegexErrorsPointAtTheRegex) {
+  const std::string text = R"(ruleset t version 1
+rule r {
+  key account_id
+  pattern
+    begin a where merchant ~ /(?:a|b){10000}c/
+    within 1m
+}
+)";
+  auto result = CompileRuleset(text);
+  ASSERT_FALSE(result.ok());
+  const std::string errors = Errors(text, result.error());
+  EXPECT_NE(errors.find("test.rules:5:30: repetition {10000} exceeds the limit of 1000"),
+            std::string::npos)
+      << errors;
+}
+
+TEST(CompilerTest, ParseAndCheckErrorsAreAllReported) {
+  const std::string text = R"(ruleset t version 1
+rule a { key account_id window last 10m when count() > }
+rule b { key nosuchfield window last 10m when count() > 1 }
+)";
+  auto result = CompileRuleset(text);
+  ASSERT_FALSE(result.ok());
+  EXPECT_GE(result.error().size(), 1u);
+  EXPECT_NE(Errors(text, result.error()).find("test.rules:2:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rules
