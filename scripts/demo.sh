@@ -8,7 +8,12 @@ scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target cep_cli
 
-# Until `cep demo` exists (issue #4) this shows what the binary offers; the
-# README command stays the same when it changes to `exec build/cep demo "$@"`.
+# Until `cep demo` exists (issue #4): check the example rulesets and replay a
+# small history through one of them. The README command stays the same when
+# this becomes `exec build/cep demo "$@"`.
 build/cep --version
-build/cep --help
+echo "== cep check rulesets/*.rules"
+build/cep check rulesets/*.rules
+echo "== cep replay --rules rulesets/card_fraud.rules --input rulesets/examples/card_fraud_events.jsonl"
+build/cep replay --rules rulesets/card_fraud.rules --input rulesets/examples/card_fraud_events.jsonl
+echo "== more: build/cep --help, and the README's 'Writing and replaying rules'"

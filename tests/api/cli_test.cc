@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -24,8 +27,8 @@ CliRun Cep(std::vector<const char*> args) {
 }
 
 // Every subcommand of INTERFACES.md, "One binary: cep".
-const char* const kInterfaceCommands[] = {"serve",    "check",     "replay", "gen", "bench",
-                                          "broker",   "rulesets",  "savepoint", "demo"};
+const char* const kInterfaceCommands[] = {"serve",  "check",    "replay",    "gen", "bench",
+                                          "broker", "rulesets", "savepoint", "demo"};
 
 TEST(CliTest, HelpListsEveryCommandOfTheInterface) {
   CliRun run = Cep({"--help"});
@@ -70,6 +73,56 @@ TEST(CliTest, BadUsageExitsTwoWithAMessage) {
   CliRun bad_level = Cep({"--log-level", "loud", "check"});
   EXPECT_EQ(bad_level.exit_code, kExitUsage);
   EXPECT_EQ(Cep({"rulesets"}).exit_code, kExitUsage);  // needs push|list|activate|diff
+}
+
+std::string SourceDir() {
+  const char* dir = std::getenv("CEP_SOURCE_DIR");
+  return dir != nullptr ? dir : ".";
+}
+
+std::string WriteTemp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("cep-cli-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(CliCheckTest, GoodRulesetsPassAndBadOnesShowWhereAndWhy) {
+  const std::string good = SourceDir() + "/rulesets/card_fraud.rules";
+  CliRun ok = Cep({"check", good.c_str()});
+  EXPECT_EQ(ok.exit_code, kExitOk) << ok.err;
+  EXPECT_NE(ok.out.find("ok, ruleset card_fraud version 3, 4 rules"), std::string::npos) << ok.out;
+
+  const std::string bad = WriteTemp("bad.rules",
+                                    "ruleset r version 1\nrule x {\n  key account_id\n"
+                                    "  pattern begin a where amount > \"lots\" within 1m\n}\n");
+  CliRun failed = Cep({"check", good.c_str(), bad.c_str()});
+  EXPECT_EQ(failed.exit_code, kExitUserError);
+  EXPECT_NE(failed.err.find(bad + ":4:"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("^"), std::string::npos) << failed.err;  // the caret line
+  EXPECT_EQ(Cep({"check", "/nonexistent.rules"}).exit_code, kExitUserError);
+}
+
+TEST(CliReplayTest, ReplaysAndReportsErrorsPlainly) {
+  const std::string rules = SourceDir() + "/rulesets/card_fraud.rules";
+  const std::string events = SourceDir() + "/rulesets/examples/card_fraud_events.jsonl";
+  const std::string alerts = WriteTemp("alerts.jsonl", "");
+  CliRun run = Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--alerts",
+                    alerts.c_str()});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_NE(run.err.find("7 events (0 rejected, 0 late), 3 alerts"), std::string::npos) << run.err;
+  std::ifstream in(alerts);
+  std::string first;
+  std::getline(in, first);
+  EXPECT_NE(first.find(R"("rule":"card_testing_then_large")"), std::string::npos) << first;
+
+  EXPECT_EQ(Cep({"replay", "--rules", rules.c_str(), "--input", "/nonexistent.jsonl"}).exit_code,
+            kExitUserError);
+  EXPECT_EQ(Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--sweep",
+                 "x=1..2:1"})
+                .exit_code,
+            kExitUsage);
+  EXPECT_EQ(Cep({"replay", "--input", events.c_str()}).exit_code, kExitUsage);  // --rules missing
 }
 
 }  // namespace
