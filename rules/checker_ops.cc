@@ -5,6 +5,13 @@
 namespace rules::internal {
 namespace {
 
+// avg of a decimal stays an exact decimal (rounded to 6 places); of an int or a
+// float it is a float. cep/expr (stage aggregates) and cep/window compute exactly
+// these types, and a value read as another type would be null.
+cep::Type AvgType(cep::Type input) {
+  return input == cep::Type::kDecimal ? cep::Type::kDecimal : cep::Type::kFloat;
+}
+
 std::string TypeName(const Resolution& r) {
   return r.is_list ? "a list" : std::string(TypeKeyword(r.type));
 }
@@ -89,7 +96,7 @@ bool Checker::ResolveAggregate(Expr& expr, const Scope& scope) {
       Error(arg.span, name + "() needs a number, got " + TypeName(arg.resolved));
       return false;
     }
-    if (name == "avg") type = cep::Type::kFloat;
+    if (name == "avg") type = AvgType(type);
     if (name == "count_distinct") type = cep::Type::kInt;
     r = Resolution{type, RefKind::kStageAggregate, arg.resolved.slot, arg.resolved.stage, 0,
                    false, false};
@@ -119,7 +126,7 @@ bool Checker::ResolveAggregate(Expr& expr, const Scope& scope) {
     Error(arg.span, name + "() needs a number, got " + TypeName(arg.resolved));
     return false;
   }
-  if (name == "avg") type = cep::Type::kFloat;
+  if (name == "avg") type = AvgType(type);
   if (name == "count_distinct") type = cep::Type::kInt;
   r.type = type;
   r.slot = arg.resolved.slot;
