@@ -91,7 +91,7 @@ class NfaCompiler {
   uint32_t ConvertStage(uint32_t sink);
   uint32_t CreateTimesState(uint32_t sink, uint32_t proceed, uint32_t from, uint32_t to);
   uint32_t CreateSingletonState(uint32_t sink, uint32_t proceed, uint32_t take, uint32_t ignore,
-                                bool optional);
+                                bool optional, bool later_iteration = false);
   uint32_t CreateLooping(uint32_t sink);
   uint32_t CreateNegationState(uint32_t sink);
 
@@ -176,8 +176,12 @@ void NfaCompiler::UpdateWithGreedyCondition(uint32_t state, uint32_t take) {
   for (NfaProgram::Edge& edge : states_[state].edges) edge.cond = And(edge.cond, Not(take));
 }
 
+// `later_iteration`: the state is an optional later iteration of a `times` loop,
+// not the stage waiting for its first event: its ignore state carries the guard
+// of a not_followed_by right *after* the loop, and not those of negations
+// *before* the stage, which ended with the stage's first take (§6).
 uint32_t NfaCompiler::CreateSingletonState(uint32_t sink, uint32_t proceed, uint32_t take,
-                                           uint32_t ignore, bool optional) {
+                                           uint32_t ignore, bool optional, bool later_iteration) {
   const Stage& s = stage(current_);
   const uint32_t state = NewState(StateType::kNormal, current_);
   const uint32_t take_target = CopyWithoutTransitiveNots(sink);
@@ -201,7 +205,21 @@ uint32_t NfaCompiler::CreateSingletonState(uint32_t sink, uint32_t proceed, uint
       ignore_state = NewState(StateType::kNormal, current_);
       AddEdge(ignore_state, EdgeKind::kTake, take_target, take);
       AddEdge(ignore_state, EdgeKind::kIgnore, ignore_state, ignore);
-      AddStopStates(ignore_state);
+      // Flink's createSingletonState gives every optional ignore state the stop
+      // guards of the negations before the stage and none of the loop's own.
+      // For a later `times` iteration that is backwards (differential test):
+      // `a times 1..2, not_followed_by x` let a partial that skipped an event
+      // after a1 live on past an x, and `not_followed_by x, c times 1..3` killed
+      // one after c1 on an x. §6 is explicit on both ("every loop state carries
+      // the guard"; "once B has accepted an event, X no longer matters, even
+      // inside B's loop"), and we follow it: SemanticsTest
+      // S6_NotFollowedByGuardsEveryStateOfATimesRange and
+      // S6_XNoLongerMattersInsideATimesRangeAfterItsFirstTake.
+      if (later_iteration) {
+        AddStopStateToLooping(ignore_state);
+      } else {
+        AddStopStates(ignore_state);
+      }
     }
     AddEdge(state, EdgeKind::kIgnore, ignore_state, ignore);
   }
@@ -222,7 +240,7 @@ uint32_t NfaCompiler::CreateTimesState(uint32_t sink, uint32_t proceed, uint32_t
   }
   uint32_t last = sink;
   for (uint32_t i = from; i < to; ++i) {
-    last = CreateSingletonState(last, proceed, take, inner_ignore, true);
+    last = CreateSingletonState(last, proceed, take, inner_ignore, true, /*later_iteration=*/true);
     AddStopStateToLooping(last);
   }
   for (uint32_t i = 0; i + 1 < from; ++i) {
@@ -244,7 +262,12 @@ uint32_t NfaCompiler::CreateLooping(uint32_t sink) {
       original_state_[sink] = copy;
     }
     AddEdge(looping, EdgeKind::kProceed, sink, until != kNone ? And(True(), Not(until)) : True());
-    UpdateWithGreedyCondition(sink, Take(current_));
+    // The guard is "the loop could take it", so an `until` event (which the loop
+    // cannot take, §3) passes: §4.1. Flink's createLooping guards with the bare
+    // `where` here (but with the until-extended take in createTimesState), which
+    // kills `c, a+ greedy until u, d` on `c a1 x a2(u) d` after the hand-over on
+    // x; §4.1 decides (SemanticsTest S4_GreedyGuardLetsUntilEventsPass).
+    UpdateWithGreedyCondition(sink, take);
   } else {
     AddEdge(looping, EdgeKind::kProceed, sink, True());
   }
@@ -265,7 +288,20 @@ uint32_t NfaCompiler::ConvertStage(uint32_t sink) {
   const uint32_t min = q.min == 0 ? 1 : q.min;  // min 0 is `optional`
   uint32_t last;
   if (q.max == kUnboundedTimes) {
-    const uint32_t looping = CreateLooping(CopyWithoutTransitiveNots(sink));
+    const uint32_t loop_sink = CopyWithoutTransitiveNots(sink);
+    const uint32_t looping = CreateLooping(loop_sink);
+    if (loop_sink != sink && q.greedy) {
+      // After a not_followed_by the loop hands over to a guard-free copy of the
+      // sink, which CreateLooping made greedy; the bypass of an optional loop
+      // still proceeds to `sink`. Without the negation both are one state, so
+      // guard `sink` too (keeping an unguarded copy for the until path, §4.3):
+      // otherwise a negation before a greedy loop would change whether the
+      // optional tail completes on an event the loop could take (differential
+      // test; SemanticsTest S4_GreedyGuardIsTheSameWithANegationBeforeTheLoop).
+      const uint32_t until = Until(current_);
+      if (until != kNone) original_state_[sink] = Copy(sink);
+      UpdateWithGreedyCondition(sink, ExtendWithUntil(Take(current_), until, true));
+    }
     last = CreateTimesState(looping, sink, min, min);
   } else if (q.max > 1 || min > 1) {
     last = CreateTimesState(sink, sink, min, q.max);

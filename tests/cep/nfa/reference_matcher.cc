@@ -233,16 +233,17 @@ bool ReferenceMatcher::NegationFires(const Partial& partial, const Event& event)
 ReferenceMatcher::StepResult ReferenceMatcher::Step(const Partial& partial, const EventPtr& event,
                                                     bool is_start) const {
   StepResult result;
-  if (!is_start && NegationFires(partial, *event)) {
-    result.killed = true;
-    return result;
-  }
+  const bool fired = !is_start && NegationFires(partial, *event);
   Explore(partial, partial.position, event, is_start, result);
-  if (result.killed) {
+  if (fired || result.killed) {
     // §6: when a negation fires, all branches the partial would spawn on this
-    // event are discarded, completed ones included.
+    // event are discarded. A match the same event *completes* still stands:
+    // Flink's NFA.doProcess adds final states to the result before it looks at
+    // whether a stop state was reached, and discards only the states it would
+    // retain. (E.g. `a+, not_followed_by x, followed_by_any b` where one event
+    // is both an x and a b: the b is B's first event, not "before" it.)
+    result.killed = true;
     result.next.clear();
-    result.completed.clear();
   }
   return result;
 }
@@ -390,13 +391,11 @@ void ReferenceMatcher::OnEvent(std::shared_ptr<const Event> event, std::vector<M
   std::vector<Match> ready;
   // §5/§7: time advances to the event's timestamp before the event is applied.
   AdvanceTimeInto(event->ts(), ready);
-  std::sort(ready.begin(), ready.end(), MatchEmittedBefore);
   out.insert(out.end(), ready.begin(), ready.end());
 
   std::vector<Partial> next;
   std::vector<Match> completed;
   auto absorb = [&](StepResult result) {
-    if (result.killed) return;
     for (Partial& p : result.next) next.push_back(std::move(p));
     for (const Partial& p : result.completed) {
       completed.push_back(ToMatch(p, Match::Kind::kMatch, event->ts()));
@@ -416,7 +415,6 @@ void ReferenceMatcher::OnEvent(std::shared_ptr<const Event> event, std::vector<M
 void ReferenceMatcher::AdvanceTime(EventTime t, std::vector<Match>& out) {
   std::vector<Match> ready;
   AdvanceTimeInto(t, ready);
-  std::sort(ready.begin(), ready.end(), MatchEmittedBefore);
   out.insert(out.end(), ready.begin(), ready.end());
 }
 
@@ -424,11 +422,18 @@ void ReferenceMatcher::AdvanceTime(EventTime t, std::vector<Match>& out) {
 // emit_timeouts) stamped first + within. §6: a partial waiting on a
 // not_followed_by at the end becomes a match then instead. The start state
 // never times out.
+//
+// Order: the matches of one time advance (pending ones, and held ones a dead
+// partial released), by first event, then its timeouts, by first event. Flink's
+// NFA.advanceTime returns the two separately and its CepOperator emits the
+// matches first (timeouts go to the timed-out side output afterwards); §8's
+// first-event order applies within each.
 void ReferenceMatcher::AdvanceTimeInto(EventTime t, std::vector<Match>& ready) {
   if (!pattern_->within.has_value()) return;
   const Duration within = *pattern_->within;
   std::vector<Partial> alive;
   std::vector<Match> completed;
+  std::vector<Match> timeouts;
   for (Partial& partial : partials_) {
     const EventTime deadline = partial.first->ts() + within;  // saturating
     if (t < deadline) {
@@ -436,13 +441,18 @@ void ReferenceMatcher::AdvanceTimeInto(EventTime t, std::vector<Match>& ready) {
     } else if (partial.position.place == Place::kPending) {
       completed.push_back(ToMatch(partial, Match::Kind::kMatch, deadline));
     } else if (pattern_->emit_timeouts) {
-      ready.push_back(ToMatch(partial, Match::Kind::kTimeout, deadline));
+      timeouts.push_back(ToMatch(partial, Match::Kind::kTimeout, deadline));
     }
   }
   partials_ = std::move(alive);
   // Pending matches go through the skip strategy; a partial that died may also
   // release matches held back behind it (§8).
-  HandleCompleted(std::move(completed), ready);
+  std::vector<Match> matches;
+  HandleCompleted(std::move(completed), matches);
+  std::sort(matches.begin(), matches.end(), MatchEmittedBefore);
+  std::sort(timeouts.begin(), timeouts.end(), MatchEmittedBefore);
+  ready.insert(ready.end(), matches.begin(), matches.end());
+  ready.insert(ready.end(), timeouts.begin(), timeouts.end());
 }
 
 void ReferenceMatcher::HandleCompleted(std::vector<Match> completed, std::vector<Match>& ready) {

@@ -66,7 +66,7 @@ class ReferenceMatcher {
 
  private:
   struct StepResult {
-    bool killed = false;              // a negation fired: every branch is discarded (§6)
+    bool killed = false;              // a negation fired: `next` is empty (§6)
     std::vector<Partial> next;        // branches that stay alive
     std::vector<Partial> completed;   // branches that completed on this event
   };

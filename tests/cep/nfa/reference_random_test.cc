@@ -71,14 +71,16 @@ std::string CheckMatch(const Pattern& pattern, const Match& m,
       }
     }
     // §6 not_followed_by between previous_nonempty (A, the stage right before
-    // the negation) and this stage: no X after A's first event up to this
-    // stage's first event.
+    // the negation) and this stage: no X after A's first event and before this
+    // stage's first event. (That first event may itself be an X: a match the
+    // X-event completes stands, SemanticsTest
+    // S6_AnEventThatFiresANegationCanStillCompleteAMatch.)
     if (previous_nonempty >= 0) {
       const size_t a = static_cast<size_t>(previous_nonempty);
       const size_t a_first = index_of.at(m.stages[a].front()->seq());
       for (size_t n = a + 1; n < s; ++n) {
         if (pattern.stages[n].kind != StageKind::kNotFollowedBy) continue;
-        for (size_t i = a_first + 1; i <= first_index; ++i) {
+        for (size_t i = a_first + 1; i < first_index; ++i) {
           if (pattern.stages[n].where->Matches(*stream[i], no_events)) {
             return "forbidden " + pattern.stages[n].name + " event between stages";
           }
