@@ -39,6 +39,9 @@ struct LatePolicy {
 struct PatternBody {
   std::shared_ptr<const NfaProgram> nfa;
   bool ends_in_negation = false;  // not_followed_by at the end: matches have no completing event
+  // not_next at the end: a match completes when the next event arrives and is
+  // not an X; that event (not part of the match) is the completing one.
+  bool ends_in_not_next = false;
 };
 
 // A velocity rule's body. Per aggregate, the expressions that make its input:

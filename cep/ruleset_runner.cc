@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <deque>
+#include <functional>
 #include <optional>
-#include <unordered_map>
+#include <string_view>
 
 #include "cep/base/decimal.h"
 #include "cep/expr/eval_context.h"
@@ -45,60 +45,222 @@ FieldValue ToFieldValue(const Value& v) {
   return std::monostate();
 }
 
-// The text of one key field; nullopt when it is null (the event has no key).
-std::optional<std::string> KeyText(const Value& v) {
+// Appends the text of one key field to `out`; false when it is null (the event
+// has no key). Ints, times and durations print as integers, decimals as
+// FormatDecimalMicros, floats in shortest round-trip form.
+bool AppendKeyText(const Value& v, std::string& out) {
+  char buf[32];
+  const auto append_chars = [&](auto number) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, number);
+    out.append(buf, end);
+  };
   switch (v.type()) {
-    case Type::kNull: return std::nullopt;
-    case Type::kString: return std::string(v.string_value());
-    case Type::kInt: return std::to_string(v.int_value());
-    case Type::kDecimal: return FormatDecimalMicros(v.decimal_micros());
-    case Type::kBool: return v.bool_value() ? "true" : "false";
-    case Type::kTime: return std::to_string(v.time_value().millis());
-    case Type::kDuration: return std::to_string(v.duration_value().millis());
-    case Type::kFloat: {
-      char buf[32];
-      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.float_value());
-      return std::string(buf, end);
-    }
+    case Type::kNull: return false;
+    case Type::kString: out.append(v.string_value()); return true;
+    case Type::kInt: append_chars(v.int_value()); return true;
+    case Type::kDecimal: out += FormatDecimalMicros(v.decimal_micros()); return true;
+    case Type::kBool: out += v.bool_value() ? "true" : "false"; return true;
+    case Type::kTime: append_chars(v.time_value().millis()); return true;
+    case Type::kDuration: append_chars(v.duration_value().millis()); return true;
+    case Type::kFloat: append_chars(v.float_value()); return true;
   }
-  return std::nullopt;
+  return false;
 }
 
-// `key F, G` as one string ("acct-42", or "acct-42|card-7"); "" for `key none`.
-std::optional<std::string> KeyOf(const Event& event, const std::vector<SlotIndex>& slots) {
-  std::string key;
-  for (size_t i = 0; i < slots.size(); ++i) {
-    auto text = KeyText(event.field(slots[i]));
-    if (!text) return std::nullopt;
-    if (i > 0) key += '|';
-    key += *text;
+// A FIFO of times in a vector: pop_front moves a head index (std::deque
+// allocates ~600 bytes even when empty, for every key).
+class TimeQueue {
+ public:
+  bool empty() const { return head_ == times_.size(); }
+  EventTime front() const { return times_[head_]; }
+  EventTime back() const { return times_.back(); }
+  void push_back(EventTime t) { times_.push_back(t); }
+  void pop_front() {
+    if (++head_ == times_.size()) {
+      clear();
+    } else if (head_ >= 16 && head_ * 2 >= times_.size()) {
+      times_.erase(times_.begin(), times_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
   }
-  return key;
-}
+  void clear() {
+    times_.clear();
+    head_ = 0;
+  }
+
+ private:
+  std::vector<EventTime> times_;
+  size_t head_ = 0;
+};
 
 }  // namespace
 
-// The state of one rule for one key.
+// The state of one rule for one key: the part every rule has; the rule's kind
+// says which of the structs below it is (RuleRuntime::kind).
 struct KeyState {
-  std::optional<NfaMatcher> nfa;
-  // Pattern rules: first + within of each partial started, in order. The NFA's
-  // timeouts are due at these times; each becomes the key's timer in turn.
-  std::deque<EventTime> deadlines;
-  std::optional<LastWindowState> last;
-  std::optional<FiringWindowState> firing;
   EventTime suppressed_until = EventTime::Min();
   EventTime armed = EventTime::Max();  // the timer pending for this key, if any
 };
 
+namespace {
+
+struct PatternState : KeyState {
+  explicit PatternState(std::shared_ptr<const NfaProgram> program) : nfa(std::move(program)) {}
+  NfaMatcher nfa;
+  // First + within of each partial started, in order. The NFA's timeouts are
+  // due at these times; each becomes the key's timer in turn.
+  TimeQueue deadlines;
+};
+
+struct LastState : KeyState {
+  explicit LastState(const WindowSpec& spec) : last(spec) {}
+  LastWindowState last;
+};
+
+struct FiringState : KeyState {
+  explicit FiringState(const WindowSpec& spec) : firing(spec) {}
+  FiringWindowState firing;
+};
+
+enum class StateKind : uint8_t { kPattern, kLast, kFiring };
+
+PatternState& AsPattern(KeyState& state) { return static_cast<PatternState&>(state); }
+LastState& AsLast(KeyState& state) { return static_cast<LastState&>(state); }
+FiringState& AsFiring(KeyState& state) { return static_cast<FiringState&>(state); }
+
+bool PatternIdle(const PatternState& s) {
+  return s.nfa.partial_match_count() + s.nfa.held_match_count() == 0;
+}
+
+}  // namespace
+
+// Interned keys of one `key` field list: key text <-> a dense id, and how many
+// rules hold state under it; a key no rule holds is forgotten and its id reused.
+// Open addressing with linear probing and backward-shift deletion.
+class RulesetRunner::KeyTable {
+ public:
+  explicit KeyTable(std::vector<SlotIndex> slots) : slots_(std::move(slots)), index_(16) {}
+
+  const std::vector<SlotIndex>& slots() const { return slots_; }
+  const std::string& key(uint32_t id) const { return keys_[id]; }
+  // Ids are below this.
+  size_t id_limit() const { return keys_.size(); }
+
+  // Starts loading the index slot where `key` would be, for a lookup soon after.
+  void Prefetch(std::string_view key) const {
+    const uint64_t hash = std::hash<std::string_view>{}(key);
+    __builtin_prefetch(&index_[hash & (index_.size() - 1)]);
+  }
+
+  // The id of `key`, added with no holders when new.
+  uint32_t Intern(std::string_view key) {
+    const uint64_t hash = std::hash<std::string_view>{}(key);
+    const size_t mask = index_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& slot = index_[i];
+      if (slot.id == kEmpty) break;
+      if (slot.hash == hash && keys_[slot.id] == key) return slot.id;
+    }
+    if ((size_ + 1) * 2 > index_.size()) Grow();
+    uint32_t id;
+    if (!free_.empty()) {
+      id = free_.back();
+      free_.pop_back();
+      keys_[id].assign(key);
+      hashes_[id] = hash;
+      holders_[id] = 0;
+    } else {
+      CHECK(keys_.size() < kEmpty, "at most 2^32 - 1 live keys per key field list");
+      id = static_cast<uint32_t>(keys_.size());
+      keys_.emplace_back(key);
+      hashes_.push_back(hash);
+      holders_.push_back(0);
+    }
+    Place(hash, id);
+    ++size_;
+    return id;
+  }
+
+  void AddHolder(uint32_t id) { ++holders_[id]; }
+  // Forgets the key when no rule holds it any more.
+  void DropHolder(uint32_t id) {
+    DCHECK(holders_[id] > 0, "a key dropped more often than held");
+    if (--holders_[id] > 0) return;
+    const size_t mask = index_.size() - 1;
+    size_t i = hashes_[id] & mask;
+    while (index_[i].id != id) i = (i + 1) & mask;
+    // Backward shift: pull later entries of the probe run into the hole.
+    for (size_t j = (i + 1) & mask; index_[j].id != kEmpty; j = (j + 1) & mask) {
+      const size_t home = index_[j].hash & mask;
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        index_[i] = index_[j];
+        i = j;
+      }
+    }
+    index_[i] = Slot();
+    --size_;
+    keys_[id].clear();
+    keys_[id].shrink_to_fit();
+    free_.push_back(id);
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t id = kEmpty;
+  };
+
+  void Place(uint64_t hash, uint32_t id) {
+    const size_t mask = index_.size() - 1;
+    size_t i = hash & mask;
+    while (index_[i].id != kEmpty) i = (i + 1) & mask;
+    index_[i] = {hash, id};
+  }
+  void Grow() {
+    std::vector<Slot> old(index_.size() * 2);
+    old.swap(index_);
+    for (const Slot& slot : old) {
+      if (slot.id != kEmpty) Place(slot.hash, slot.id);
+    }
+  }
+
+  std::vector<SlotIndex> slots_;
+  std::vector<Slot> index_;  // a power of two, at most half full
+  std::vector<std::string> keys_;  // by id; empty for a free id
+  std::vector<uint64_t> hashes_;   // by id
+  std::vector<uint32_t> holders_;  // by id: rules with state for the key
+  std::vector<uint32_t> free_;
+  size_t size_ = 0;
+};
+
 struct RulesetRunner::RuleRuntime {
   const Rule* rule = nullptr;
-  std::unordered_map<std::string, KeyState> keys;
+  StateKind kind = StateKind::kPattern;
+  uint32_t table = 0;  // index into key_tables_
+  std::vector<KeyState*> states;  // by key id; null: no state. Owned.
+  size_t live = 0;
+
+  RuleRuntime() = default;
+  RuleRuntime(const RuleRuntime&) = delete;
+  RuleRuntime& operator=(const RuleRuntime&) = delete;
+  ~RuleRuntime() {
+    for (KeyState* state : states) Delete(state);
+  }
+  void Delete(KeyState* state) const {
+    if (state == nullptr) return;
+    switch (kind) {
+      case StateKind::kPattern: delete &AsPattern(*state); break;
+      case StateKind::kLast: delete &AsLast(*state); break;
+      case StateKind::kFiring: delete &AsFiring(*state); break;
+    }
+  }
 };
 
 struct RulesetRunner::Timer {
   EventTime when;
   uint32_t rule;
-  std::string key;
+  uint32_t key;  // id in the rule's key table
   // std::push_heap builds a max-heap: invert for the earliest first.
   bool operator<(const Timer& other) const { return when > other.when; }
 };
@@ -111,6 +273,7 @@ struct Scratch {
   EvalContext ctx;
   std::vector<uint64_t> regex_words;
   std::vector<Match> matches;
+  std::vector<Match> emitting;
   std::vector<AggregateInput> inputs;
   std::vector<Value> results;
   std::vector<WindowResult> fired;
@@ -133,8 +296,20 @@ RulesetRunner::RulesetRunner(std::shared_ptr<const Program> program)
   for (const Rule& rule : program_->rules) {
     auto runtime = std::make_unique<RuleRuntime>();
     runtime->rule = &rule;
+    if (rule.is_pattern()) {
+      runtime->kind = StateKind::kPattern;
+    } else {
+      runtime->kind = std::get<WindowBody>(rule.body).spec->kind() == WindowKind::kLast
+                          ? StateKind::kLast
+                          : StateKind::kFiring;
+    }
+    auto same = std::find_if(key_tables_.begin(), key_tables_.end(),
+                             [&](const auto& table) { return table->slots() == rule.key_slots; });
+    runtime->table = static_cast<uint32_t>(same - key_tables_.begin());
+    if (same == key_tables_.end()) key_tables_.push_back(std::make_unique<KeyTable>(rule.key_slots));
     rules_.push_back(std::move(runtime));
   }
+  cached_keys_.resize(key_tables_.size());
   stats_.rules.resize(rules_.size());
 }
 
@@ -142,8 +317,12 @@ RulesetRunner::~RulesetRunner() = default;
 
 size_t RulesetRunner::key_count() const {
   size_t keys = 0;
-  for (const auto& rule : rules_) keys += rule->keys.size();
+  for (const auto& rule : rules_) keys += rule->live;
   return keys;
+}
+
+const std::string& RulesetRunner::KeyText(uint32_t r, uint32_t key) const {
+  return key_tables_[rules_[r]->table]->key(key);
 }
 
 void RulesetRunner::OnEvent(std::shared_ptr<const Event> event,
@@ -155,6 +334,8 @@ void RulesetRunner::OnEvent(std::shared_ptr<const Event> event,
   }
   ++stats_.late_events;
   bool side_output = false;
+  ++event_serial_;
+  pointed_ = false;
   for (uint32_t r = 0; r < rules_.size(); ++r) {
     const LatePolicy& late = rules_[r]->rule->late;
     if (late.kind == LatePolicy::Kind::kAccept && event->ts() > watermark_ - late.accept_within) {
@@ -175,44 +356,120 @@ void RulesetRunner::AdvanceWatermark(EventTime watermark, std::vector<RuleAlert>
   for (RuleAlert& alert : late_alerts_) out.push_back(std::move(alert));
   late_alerts_.clear();
   watermark_ = watermark;
-  released_.clear();
-  pending_.ReleaseUpTo(watermark, released_);
-  for (const auto& event : released_) {
-    for (uint32_t r = 0; r < rules_.size(); ++r) Process(r, event, out);
+  if (!pending_.empty()) {
+    released_.clear();
+    pending_.ReleaseUpTo(watermark, released_);
+    // Keyed state is usually cold (one key among millions): start loading the
+    // key index slots of an event a few places ahead while matching this one.
+    // (Prefetching the state pointers and states too, in further stages, was
+    // slower for round-robin keys: the extra key building costs more than it saves.)
+    constexpr size_t kPrefetchAhead = 4;
+    for (size_t i = 0; i < released_.size(); ++i) {
+      if (i + kPrefetchAhead < released_.size()) PrefetchKeys(*released_[i + kPrefetchAhead]);
+      ProcessEvent(released_[i], out);
+    }
+    released_.clear();
   }
-  released_.clear();
-  FireTimers(watermark, out);
+  if (!timers_.empty() && timers_.front().when <= watermark) FireTimers(watermark, out);
+}
+
+void RulesetRunner::ProcessEvent(const std::shared_ptr<const Event>& event,
+                                 std::vector<RuleAlert>& out) {
+  ++event_serial_;  // new event: cached keys and the scratch's pointing are stale
+  pointed_ = false;
+  for (uint32_t r = 0; r < rules_.size(); ++r) Process(r, event, out);
+}
+
+void RulesetRunner::PrefetchKeys(const Event& event) {
+  for (const auto& table : key_tables_) {
+    const std::vector<SlotIndex>& slots = table->slots();
+    if (slots.empty()) continue;
+    prefetch_buffer_.clear();
+    bool keyed = true;
+    for (size_t i = 0; i < slots.size() && keyed; ++i) {
+      if (i > 0) prefetch_buffer_ += '|';
+      keyed = AppendKeyText(event.field(slots[i]), prefetch_buffer_);
+    }
+    if (keyed) table->Prefetch(prefetch_buffer_);
+  }
+}
+
+std::optional<uint32_t> RulesetRunner::KeyIdOf(uint32_t t, const Event& event) {
+  CachedKey& cached = cached_keys_[t];
+  if (cached.serial == event_serial_) return cached.id;
+  cached.serial = event_serial_;
+  KeyTable& table = *key_tables_[t];
+  // `key F, G` as one string ("acct-42", or "acct-42|card-7"); "" for `key none`.
+  key_buffer_.clear();
+  const std::vector<SlotIndex>& slots = table.slots();
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (i > 0) key_buffer_ += '|';
+    if (!AppendKeyText(event.field(slots[i]), key_buffer_)) {
+      cached.id = std::nullopt;
+      return cached.id;
+    }
+  }
+  cached.id = table.Intern(key_buffer_);
+  return cached.id;
+}
+
+KeyState& RulesetRunner::StateFor(uint32_t r, uint32_t key) {
+  RuleRuntime& runtime = *rules_[r];
+  if (key >= runtime.states.size()) {
+    runtime.states.resize(std::max<size_t>(key_tables_[runtime.table]->id_limit(), 16), nullptr);
+  }
+  KeyState*& state = runtime.states[key];
+  if (state == nullptr) {
+    switch (runtime.kind) {
+      case StateKind::kPattern:
+        state = new PatternState(std::get<PatternBody>(runtime.rule->body).nfa);
+        break;
+      case StateKind::kLast:
+        state = new LastState(*std::get<WindowBody>(runtime.rule->body).spec);
+        break;
+      case StateKind::kFiring:
+        state = new FiringState(*std::get<WindowBody>(runtime.rule->body).spec);
+        break;
+    }
+    key_tables_[runtime.table]->AddHolder(key);
+    ++runtime.live;
+  }
+  return *state;
 }
 
 void RulesetRunner::Process(uint32_t r, const std::shared_ptr<const Event>& event,
                             std::vector<RuleAlert>& out) {
-  const Rule& rule = *rules_[r]->rule;
-  PointAt(*program_, event.get());
+  const RuleRuntime& runtime = *rules_[r];
+  const Rule& rule = *runtime.rule;
+  if (!pointed_) {
+    PointAt(*program_, event.get());
+    pointed_ = true;
+  }
   if (rule.where != nullptr && !rule.where->Test(scratch.ctx)) return;
-  std::optional<std::string> key = KeyOf(*event, rule.key_slots);
+  const std::optional<uint32_t> key = KeyIdOf(runtime.table, *event);
   if (!key) {
     ++stats_.rules[r].unkeyed;
     return;
   }
   ++stats_.rules[r].evaluated;
-  KeyState& state = rules_[r]->keys[*key];
-  if (rule.is_pattern()) {
+  KeyState& state = StateFor(r, *key);
+  if (runtime.kind == StateKind::kPattern) {
     ProcessPattern(r, *key, state, event, out);
   } else {
     ProcessWindow(r, *key, state, event, out);
   }
 }
 
-void RulesetRunner::ProcessPattern(uint32_t r, const std::string& key, KeyState& state,
+void RulesetRunner::ProcessPattern(uint32_t r, uint32_t key, KeyState& key_state,
                                    const std::shared_ptr<const Event>& event,
                                    std::vector<RuleAlert>& out) {
+  PatternState& state = AsPattern(key_state);
   const auto& body = std::get<PatternBody>(rules_[r]->rule->body);
-  if (!state.nfa) state.nfa.emplace(body.nfa);
   scratch.matches.clear();
-  state.nfa->OnEvent(event, scratch.matches);
-  EmitMatches(r, key, state, out);
+  state.nfa.OnEvent(event, scratch.matches);
+  if (!scratch.matches.empty()) EmitMatches(r, key, state, out, &event);
   const std::optional<Duration> within = body.nfa->window();
-  if (within && state.nfa->partial_match_count() + state.nfa->held_match_count() > 0) {
+  if (within && !PatternIdle(state)) {
     const EventTime deadline = event->ts() + *within;
     if (state.deadlines.empty() || state.deadlines.back() < deadline) {
       state.deadlines.push_back(deadline);
@@ -221,7 +478,7 @@ void RulesetRunner::ProcessPattern(uint32_t r, const std::string& key, KeyState&
   }
 }
 
-void RulesetRunner::ProcessWindow(uint32_t r, const std::string& key, KeyState& state,
+void RulesetRunner::ProcessWindow(uint32_t r, uint32_t key, KeyState& state,
                                   const std::shared_ptr<const Event>& event,
                                   std::vector<RuleAlert>& out) {
   const auto& body = std::get<WindowBody>(rules_[r]->rule->body);
@@ -233,42 +490,49 @@ void RulesetRunner::ProcessWindow(uint32_t r, const std::string& key, KeyState& 
     scratch.inputs[i].included = input.filter == nullptr || input.filter->Test(scratch.ctx);
     scratch.inputs[i].value = input.value != nullptr ? input.value->Evaluate(scratch.ctx) : Value();
   }
-  if (body.spec->kind() == WindowKind::kLast) {
-    if (!state.last) state.last.emplace(*body.spec);
+  if (rules_[r]->kind == StateKind::kLast) {
+    LastState& last = AsLast(state);
     scratch.results.resize(body.inputs.size());
-    if (!state.last->OnEvent(event->ts(), scratch.inputs, scratch.results).ok()) {
+    if (!last.last.OnEvent(event->ts(), scratch.inputs, scratch.results).ok()) {
       ++stats_.rules[r].late;  // behind the key's latest event: only via `late accept`
       return;
     }
-    std::vector<Value> results = scratch.results;  // EmitWindow evaluates more expressions
-    EmitWindow(r, key, state, event->ts(), event, results, out);
-    Arm(r, key, state, state.last->NextDeadline());
+    // EmitWindow evaluates more expressions, none of which touch scratch.results.
+    EmitWindow(r, key, state, event->ts(), event, scratch.results, out);
+    Arm(r, key, state, last.last.NextDeadline());
     return;
   }
-  if (!state.firing) state.firing.emplace(*body.spec);
-  if (!state.firing->OnEvent(event->ts(), scratch.inputs).ok()) {
+  FiringState& firing = AsFiring(state);
+  if (!firing.firing.OnEvent(event->ts(), scratch.inputs).ok()) {
     ++stats_.rules[r].late;
     return;
   }
-  Arm(r, key, state, state.firing->NextDeadline());
+  Arm(r, key, state, firing.firing.NextDeadline());
 }
 
-void RulesetRunner::EmitMatches(uint32_t r, const std::string& key, KeyState& state,
-                                std::vector<RuleAlert>& out) {
+void RulesetRunner::EmitMatches(uint32_t r, uint32_t key, KeyState& state,
+                                std::vector<RuleAlert>& out,
+                                const std::shared_ptr<const Event>* trigger) {
   const Rule& rule = *rules_[r]->rule;
   const auto& body = std::get<PatternBody>(rule.body);
   // Deliver may evaluate expressions, which reuse the scratch: take the matches.
-  std::vector<Match> matches = std::move(scratch.matches);
-  scratch.matches.clear();
+  std::vector<Match> matches;
+  matches.swap(scratch.emitting);
+  matches.swap(scratch.matches);  // scratch.matches gets the spare (empty) buffer
   for (Match& match : matches) {
     RuleAlert alert;
     alert.rule = r;
     alert.kind = match.kind == Match::Kind::kMatch ? RuleAlert::Kind::kMatch
                                                    : RuleAlert::Kind::kTimeout;
-    alert.key = key;
+    alert.key = KeyText(r, key);
     alert.ts = match.ts;
     alert.stages = std::move(match.stages);
-    if (alert.kind == RuleAlert::Kind::kMatch && !body.ends_in_negation) {
+    if (alert.kind == RuleAlert::Kind::kMatch && body.ends_in_not_next && trigger != nullptr &&
+        (*trigger)->ts() == match.ts) {
+      // not_next at the end (CEP_SEMANTICS.md §6): the event after the match,
+      // which is not an X, completed it (INTERFACES.md: `event`).
+      alert.event = *trigger;
+    } else if (alert.kind == RuleAlert::Kind::kMatch && !body.ends_in_negation) {
       // The completing event: the match's last, by (ts, arrival).
       for (const auto& stage : alert.stages) {
         for (const auto& event : stage) {
@@ -281,6 +545,7 @@ void RulesetRunner::EmitMatches(uint32_t r, const std::string& key, KeyState& st
     }
     if (!rule.emit.empty()) {
       PointAt(*program_, alert.event.get());
+      pointed_ = false;
       StagesView view(alert.stages);
       scratch.ctx.match = &view;
       for (const EmitField& field : rule.emit) {
@@ -290,20 +555,28 @@ void RulesetRunner::EmitMatches(uint32_t r, const std::string& key, KeyState& st
     }
     Deliver(r, state, std::move(alert), out);
   }
+  matches.clear();
+  matches.swap(scratch.emitting);  // keep the capacity for the next time
 }
 
-void RulesetRunner::EmitWindow(uint32_t r, const std::string& key, KeyState& state, EventTime ts,
+void RulesetRunner::EmitWindow(uint32_t r, uint32_t key, KeyState& state, EventTime ts,
                                std::shared_ptr<const Event> event,
                                std::span<const Value> aggregates, std::vector<RuleAlert>& out) {
   const Rule& rule = *rules_[r]->rule;
   const auto& body = std::get<WindowBody>(rule.body);
-  PointAt(*program_, event.get());
+  if (!pointed_ || scratch.ctx.event != event.get()) {
+    PointAt(*program_, event.get());
+    pointed_ = false;
+  }
   scratch.ctx.aggregates = aggregates;
-  if (!body.when->Test(scratch.ctx)) return;
+  if (!body.when->Test(scratch.ctx)) {
+    scratch.ctx.aggregates = {};
+    return;
+  }
   RuleAlert alert;
   alert.rule = r;
   alert.kind = RuleAlert::Kind::kWindow;
-  alert.key = key;
+  alert.key = KeyText(r, key);
   alert.ts = ts;
   alert.event = std::move(event);
   if (rule.emit.empty()) {
@@ -334,7 +607,7 @@ void RulesetRunner::Deliver(uint32_t r, KeyState& state, RuleAlert alert,
   out.push_back(std::move(alert));
 }
 
-void RulesetRunner::Arm(uint32_t r, const std::string& key, KeyState& state, EventTime when) {
+void RulesetRunner::Arm(uint32_t r, uint32_t key, KeyState& state, EventTime when) {
   // One live timer per key: the earliest due. Later ones are armed when it fires.
   if (when == EventTime::Max() || state.armed <= when) return;
   state.armed = when;
@@ -343,53 +616,93 @@ void RulesetRunner::Arm(uint32_t r, const std::string& key, KeyState& state, Eve
 }
 
 void RulesetRunner::FireTimers(EventTime watermark, std::vector<RuleAlert>& out) {
+  pointed_ = false;  // timers evaluate without an event in hand
   while (!timers_.empty() && timers_.front().when <= watermark) {
-    std::pop_heap(timers_.begin(), timers_.end());
-    Timer timer = std::move(timers_.back());
-    timers_.pop_back();
-    auto& keys = rules_[timer.rule]->keys;
-    auto it = keys.find(timer.key);
-    if (it == keys.end() || it->second.armed != timer.when) continue;  // stale
-    KeyState& state = it->second;
-    state.armed = EventTime::Max();
-    FireKey(timer.rule, timer.key, state, watermark, out);
-    const bool idle = (!state.nfa || state.nfa->partial_match_count() +
-                                             state.nfa->held_match_count() == 0) &&
-                      (!state.last || state.last->empty()) &&
-                      (!state.firing || state.firing->empty());
-    if (idle && state.armed == EventTime::Max() && state.suppressed_until <= watermark) {
-      keys.erase(it);  // nothing left to remember for this key
+    // Take every due timer (in heap order, earliest first), then prefetch their
+    // states, which are usually cold, before firing them in that order. Firing
+    // arms only timers after the watermark, so the order is the heap's.
+    due_.clear();
+    while (!timers_.empty() && timers_.front().when <= watermark) {
+      std::pop_heap(timers_.begin(), timers_.end());
+      due_.push_back(timers_.back());
+      timers_.pop_back();
     }
+    for (const Timer& timer : due_) {
+      const RuleRuntime& runtime = *rules_[timer.rule];
+      if (timer.key < runtime.states.size()) __builtin_prefetch(&runtime.states[timer.key]);
+    }
+    for (const Timer& timer : due_) {
+      const RuleRuntime& runtime = *rules_[timer.rule];
+      if (timer.key < runtime.states.size() && runtime.states[timer.key] != nullptr) {
+        __builtin_prefetch(runtime.states[timer.key]);
+      }
+    }
+    for (const Timer& timer : due_) FireTimer(timer, watermark, out);
   }
 }
 
-void RulesetRunner::FireKey(uint32_t r, const std::string& key, KeyState& state,
-                            EventTime watermark, std::vector<RuleAlert>& out) {
-  if (state.nfa) {
-    scratch.matches.clear();
-    state.nfa->AdvanceTime(watermark, scratch.matches);
-    EmitMatches(r, key, state, out);
-    while (!state.deadlines.empty() && state.deadlines.front() <= watermark) {
-      state.deadlines.pop_front();
-    }
-    if (state.nfa->partial_match_count() + state.nfa->held_match_count() == 0) {
-      state.deadlines.clear();
-    } else if (!state.deadlines.empty()) {
-      Arm(r, key, state, state.deadlines.front());
-    }
+void RulesetRunner::FireTimer(const Timer& timer, EventTime watermark,
+                              std::vector<RuleAlert>& out) {
+  RuleRuntime& runtime = *rules_[timer.rule];
+  // A timer is stale when its state is gone or was re-armed. (A freed key id
+  // may be reused; a new state armed at exactly this time is due now anyway.)
+  if (timer.key >= runtime.states.size()) return;
+  KeyState* state = runtime.states[timer.key];
+  if (state == nullptr || state->armed != timer.when) return;
+  state->armed = EventTime::Max();
+  FireKey(timer.rule, timer.key, *state, watermark, out);
+  bool idle = false;
+  switch (runtime.kind) {
+    case StateKind::kPattern: idle = PatternIdle(AsPattern(*state)); break;
+    case StateKind::kLast: idle = AsLast(*state).last.empty(); break;
+    case StateKind::kFiring: idle = AsFiring(*state).firing.empty(); break;
   }
-  if (state.firing) {
-    std::vector<WindowResult> fired;
-    state.firing->AdvanceWatermark(watermark, fired);
-    for (const WindowResult& window : fired) {
-      // Stamped with the window's end: the alert says "this window, closed".
-      EmitWindow(r, key, state, window.end, nullptr, window.values, out);
-    }
-    Arm(r, key, state, state.firing->NextDeadline());
+  if (idle && state->armed == EventTime::Max() && state->suppressed_until <= watermark) {
+    // Nothing left to remember for this key.
+    runtime.Delete(state);
+    runtime.states[timer.key] = nullptr;
+    --runtime.live;
+    key_tables_[runtime.table]->DropHolder(timer.key);
   }
-  if (state.last) {
-    state.last->AdvanceWatermark(watermark);
-    if (!state.last->empty()) Arm(r, key, state, state.last->NextDeadline());
+}
+
+void RulesetRunner::FireKey(uint32_t r, uint32_t key, KeyState& state, EventTime watermark,
+                            std::vector<RuleAlert>& out) {
+  switch (rules_[r]->kind) {
+    case StateKind::kPattern: {
+      PatternState& pattern = AsPattern(state);
+      scratch.matches.clear();
+      pattern.nfa.AdvanceTime(watermark, scratch.matches);
+      if (!scratch.matches.empty()) EmitMatches(r, key, state, out);
+      while (!pattern.deadlines.empty() && pattern.deadlines.front() <= watermark) {
+        pattern.deadlines.pop_front();
+      }
+      if (PatternIdle(pattern)) {
+        pattern.deadlines.clear();
+      } else if (!pattern.deadlines.empty()) {
+        Arm(r, key, state, pattern.deadlines.front());
+      }
+      break;
+    }
+    case StateKind::kFiring: {
+      FiringState& firing = AsFiring(state);
+      scratch.fired.clear();
+      firing.firing.AdvanceWatermark(watermark, scratch.fired);
+      // EmitWindow reuses the scratch for expressions, not `fired`.
+      for (const WindowResult& window : scratch.fired) {
+        // Stamped with the window's end: the alert says "this window, closed".
+        EmitWindow(r, key, state, window.end, nullptr, window.values, out);
+      }
+      scratch.fired.clear();
+      Arm(r, key, state, firing.firing.NextDeadline());
+      break;
+    }
+    case StateKind::kLast: {
+      LastState& last = AsLast(state);
+      last.last.AdvanceWatermark(watermark);
+      if (!last.last.empty()) Arm(r, key, state, last.last.NextDeadline());
+      break;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -87,27 +88,53 @@ class RulesetRunner {
  private:
   struct RuleRuntime;
   struct Timer;
+  class KeyTable;
 
+  // Matches one released (or accepted late) event against every rule.
+  void ProcessEvent(const std::shared_ptr<const Event>& event, std::vector<RuleAlert>& out);
   void Process(uint32_t rule, const std::shared_ptr<const Event>& event, std::vector<RuleAlert>& out);
-  void ProcessPattern(uint32_t rule, const std::string& key, KeyState& state,
+  // The id of the event's key in the rule's key table (one lookup per event per
+  // distinct key field list), or nullopt when a key field is null.
+  std::optional<uint32_t> KeyIdOf(uint32_t table, const Event& event);
+  KeyState& StateFor(uint32_t rule, uint32_t key);
+  // Prefetches the key index slots an event will look up: a hint for an event a
+  // few places ahead in a released batch, no effect on results.
+  void PrefetchKeys(const Event& event);
+  void ProcessPattern(uint32_t rule, uint32_t key, KeyState& state,
                       const std::shared_ptr<const Event>& event, std::vector<RuleAlert>& out);
-  void ProcessWindow(uint32_t rule, const std::string& key, KeyState& state,
+  void ProcessWindow(uint32_t rule, uint32_t key, KeyState& state,
                      const std::shared_ptr<const Event>& event, std::vector<RuleAlert>& out);
   void FireTimers(EventTime watermark, std::vector<RuleAlert>& out);
-  void FireKey(uint32_t rule, const std::string& key, KeyState& state, EventTime watermark,
+  void FireTimer(const Timer& timer, EventTime watermark, std::vector<RuleAlert>& out);
+  void FireKey(uint32_t rule, uint32_t key, KeyState& state, EventTime watermark,
                std::vector<RuleAlert>& out);
-  void EmitMatches(uint32_t rule, const std::string& key, KeyState& state,
-                   std::vector<RuleAlert>& out);
-  void EmitWindow(uint32_t rule, const std::string& key, KeyState& state, EventTime ts,
+  // `trigger`: the event being processed, when the matches came from OnEvent.
+  void EmitMatches(uint32_t rule, uint32_t key, KeyState& state, std::vector<RuleAlert>& out,
+                   const std::shared_ptr<const Event>* trigger = nullptr);
+  void EmitWindow(uint32_t rule, uint32_t key, KeyState& state, EventTime ts,
                   std::shared_ptr<const Event> event, std::span<const Value> aggregates,
                   std::vector<RuleAlert>& out);
   void Deliver(uint32_t rule, KeyState& state, RuleAlert alert, std::vector<RuleAlert>& out);
-  void Arm(uint32_t rule, const std::string& key, KeyState& state, EventTime when);
+  void Arm(uint32_t rule, uint32_t key, KeyState& state, EventTime when);
+  const std::string& KeyText(uint32_t rule, uint32_t key) const;
 
   std::shared_ptr<const Program> program_;
   std::vector<std::unique_ptr<RuleRuntime>> rules_;
+  // One key table per distinct `key` field list: rules keyed alike share the
+  // key's text and its lookup, done once per event.
+  std::vector<std::unique_ptr<KeyTable>> key_tables_;
+  struct CachedKey {
+    uint64_t serial = 0;  // event_serial_ when computed
+    std::optional<uint32_t> id;
+  };
+  std::vector<CachedKey> cached_keys_;  // by key table, for the event in hand
+  uint64_t event_serial_ = 0;
+  bool pointed_ = false;  // the evaluation scratch points at the event in hand
+  std::string key_buffer_;
+  std::string prefetch_buffer_;
   EventTimeBuffer pending_;
   std::vector<Timer> timers_;  // a min-heap by time
+  std::vector<Timer> due_;     // reused by FireTimers
   EventTime watermark_ = EventTime::Min();
   RunnerStats stats_;
   std::vector<std::shared_ptr<const Event>> released_;  // reused per watermark

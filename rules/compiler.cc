@@ -432,9 +432,9 @@ bool Compiler::CompilePattern(const Rule& rule, cep::Rule& out) {
     Error(spec.span, nfa.error().message());
     return false;
   }
-  out.body = cep::PatternBody{
-      std::move(nfa).value(),
-      !pattern->stages.empty() && pattern->stages.back().kind == cep::StageKind::kNotFollowedBy};
+  const cep::StageKind last = pattern->stages.back().kind;
+  out.body = cep::PatternBody{std::move(nfa).value(), last == cep::StageKind::kNotFollowedBy,
+                              last == cep::StageKind::kNotNext};
   return true;
 }
 

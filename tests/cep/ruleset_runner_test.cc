@@ -57,7 +57,7 @@ class RunnerTest : public ::testing::Test {
     Rule rule;
     rule.name = "a_then_b";
     rule.key_slots = {Slot("key")};
-    rule.body = PatternBody{*NfaProgram::Compile(pattern), false};
+    rule.body = PatternBody{*NfaProgram::Compile(pattern), false, false};
     return rule;
   }
 
