@@ -128,7 +128,7 @@ std::string FormatIso8601(EventTime t) {
   const int64_t day_count = (ms >= 0 ? ms : ms - 86'399'999) / 86'400'000;
   const int64_t ms_of_day = ms - day_count * 86'400'000;
   const year_month_day date{sys_days{days{day_count}}};
-  char buf[40];
+  char buf[64];  // room for any int64 field, so nothing is ever truncated
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
                 static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
                 static_cast<unsigned>(date.day()), static_cast<long long>(ms_of_day / 3'600'000),
