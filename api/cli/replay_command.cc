@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -16,6 +17,7 @@
 #include "api/cli/command.h"
 #include "api/proto/alert_json.h"
 #include "cep/ruleset_runner.h"
+#include "engine/replay/label_scorer.h"
 #include "engine/replay/replay_input.h"
 #include "engine/sink/alert_factory.h"
 #include "engine/sink/ordered_alert_writer.h"
@@ -34,8 +36,9 @@ struct ReplayOptions {
   std::string alerts = "-";
   std::string report;
   int threads = 1;
+  std::string label_field;  // ground truth: alerts are scored against it
   // Arrive with the backtesting issue (#7); refused plainly until then.
-  std::string label_field, feedback_delay, compare, html;
+  std::string feedback_delay, compare, html;
   std::vector<std::string> set, sweep;
 };
 
@@ -56,7 +59,7 @@ cep::Result<std::string> ReadFile(const std::string& path) {
 // Options of the interface that later issues build: say so instead of ignoring them.
 int RefuseUnbuilt(const ReplayOptions& o) {
   const std::pair<bool, const char*> unbuilt[] = {
-      {!o.label_field.empty(), "--label-field"}, {!o.feedback_delay.empty(), "--feedback-delay"},
+      {!o.feedback_delay.empty(), "--feedback-delay"},
       {!o.compare.empty(), "--compare"},         {!o.html.empty(), "--html"},
       {!o.set.empty(), "--set"},                 {!o.sweep.empty(), "--sweep"}};
   for (const auto& [used, flag] : unbuilt) {
@@ -75,7 +78,18 @@ int RefuseUnbuilt(const ReplayOptions& o) {
 struct Totals {
   uint64_t alerts = 0;
   std::map<std::string, uint64_t> alerts_by_rule;
+  std::optional<engine::LabelScorer> labels;  // with --label-field
 };
+
+nlohmann::ordered_json ScoreJson(const engine::LabelScorer::Score& score, uint64_t fraud_events) {
+  return {{"true_positives", score.true_positives},
+          {"false_positives", score.false_positives},
+          {"unscored", score.unscored},
+          {"fraud_events_caught", score.fraud_events_caught},
+          {"precision", score.precision()},
+          {"recall", score.recall(fraud_events)},
+          {"f1", score.f1(fraud_events)}};
+}
 
 void WriteReport(const ReplayOptions& o, const cep::Program& program,
                  const cep::RulesetRunner& runner, const engine::ReplayInput& input,
@@ -89,6 +103,15 @@ void WriteReport(const ReplayOptions& o, const cep::Program& program,
   report["rejected"] = input.rejected();
   report["late"] = runner.stats().late_events;
   report["alerts"] = totals.alerts;
+  if (totals.labels) {
+    const uint64_t frauds = totals.labels->fraud_events();
+    report["labels"] = {{"field", o.label_field},
+                        {"labelled_events", totals.labels->labelled_events()},
+                        {"fraud_events", frauds},
+                        {"scope", "transaction: an alert is a true positive when its completing "
+                                  "event is labelled fraud"},
+                        {"overall", ScoreJson(totals.labels->overall(), frauds)}};
+  }
   report["seconds"] = seconds;
   report["events_per_second"] = seconds > 0 ? static_cast<double>(events) / seconds : 0.0;
   nlohmann::ordered_json rules = nlohmann::ordered_json::array();
@@ -104,6 +127,13 @@ void WriteReport(const ReplayOptions& o, const cep::Program& program,
                      {"suppressed", stats.suppressed},
                      {"late", stats.late},
                      {"unkeyed", stats.unkeyed}});
+    if (totals.labels) {
+      auto score = totals.labels->by_rule().find(program.rules[i].name);
+      rules.back()["labels"] = ScoreJson(score == totals.labels->by_rule().end()
+                                             ? engine::LabelScorer::Score{}
+                                             : score->second,
+                                         totals.labels->fraud_events());
+    }
   }
   report["rules"] = rules;
   std::ofstream(o.report) << report.dump(2) << "\n";
@@ -119,9 +149,25 @@ void PrintSummary(const cep::Program& program, const cep::RulesetRunner& runner,
                static_cast<unsigned long long>(totals.alerts), seconds, rate);
   for (size_t i = 0; i < program.rules.size(); ++i) {
     auto it = totals.alerts_by_rule.find(program.rules[i].name);
-    std::fprintf(stderr, "  %-32s %8llu alerts, %llu suppressed\n", program.rules[i].name.c_str(),
+    std::fprintf(stderr, "  %-32s %8llu alerts, %llu suppressed", program.rules[i].name.c_str(),
                  static_cast<unsigned long long>(it == totals.alerts_by_rule.end() ? 0 : it->second),
                  static_cast<unsigned long long>(runner.stats().rules[i].suppressed));
+    if (totals.labels) {
+      auto score = totals.labels->by_rule().find(program.rules[i].name);
+      if (score != totals.labels->by_rule().end()) {
+        const uint64_t frauds = totals.labels->fraud_events();
+        std::fprintf(stderr, ", precision %.3f, recall %.3f", score->second.precision(),
+                     score->second.recall(frauds));
+      }
+    }
+    std::fprintf(stderr, "\n");
+  }
+  if (totals.labels) {
+    const auto& overall = totals.labels->overall();
+    const uint64_t frauds = totals.labels->fraud_events();
+    std::fprintf(stderr, "  overall: %llu fraud events, precision %.3f, recall %.3f, F1 %.3f\n",
+                 static_cast<unsigned long long>(frauds), overall.precision(),
+                 overall.recall(frauds), overall.f1(frauds));
   }
   for (const auto& reject : input.first_rejects()) {
     std::fprintf(stderr, "  rejected line %llu: %s\n", static_cast<unsigned long long>(reject.line),
@@ -170,12 +216,22 @@ int RunReplay(const ReplayOptions& o) {
     out = &file;
   }
 
+  std::optional<cep::SlotIndex> label_slot;
+  if (!o.label_field.empty()) {
+    label_slot = program->schema->Find(o.label_field);
+    if (!label_slot) {
+      std::cerr << "cep replay: --label-field: the schema has no field '" << o.label_field << "'\n";
+      return kExitUsage;
+    }
+  }
   const auto start = Clock::now();
   Totals totals;
+  if (label_slot) totals.labels.emplace();
   engine::OrderedAlertWriter writer([&](const cep::v1::Alert& alert) {
     *out << wire::AlertToJson(alert) << '\n';
     ++totals.alerts;
     ++totals.alerts_by_rule[alert.rule()];
+    if (totals.labels) totals.labels->ObserveAlert(alert);
   });
   cep::RulesetRunner runner(program);
   std::vector<cep::RuleAlert> raised;
@@ -199,6 +255,15 @@ int RunReplay(const ReplayOptions& o) {
     }
     if (!record.event) continue;
     const cep::EventTime ts = record.event->ts();
+    if (label_slot) {
+      // Read before the event reaches the rules; rules themselves can never read
+      // the label (the checker rejects it), so the backtest cannot peek.
+      const cep::Value& label = record.event->field(*label_slot);
+      if (label.type() == cep::Type::kInt || label.type() == cep::Type::kBool) {
+        const bool fraud = label.type() == cep::Type::kInt ? label.int_value() != 0 : label.bool_value();
+        totals.labels->ObserveEvent(record.event->id(), fraud);
+      }
+    }
     runner.OnEvent(std::make_shared<const cep::Event>(std::move(*record.event)));
     record.event.reset();
     if (!explicit_watermarks && ts > max_ts) {
@@ -248,7 +313,8 @@ void AddReplayCommand(CLI::App& app, Action& action) {
   command->add_option("--report", o->report, "write a JSON report (events, alerts per rule)");
   command->add_option("--threads", o->threads, "worker threads (1 until parallel replay, #4)")
       ->capture_default_str();
-  command->add_option("--label-field", o->label_field, "ground-truth field (issue #7)");
+  command->add_option("--label-field", o->label_field,
+                      "ground-truth field (1 fraud, 0 not): score alerts, precision and recall");
   command->add_option("--feedback-delay", o->feedback_delay, "label feedback delay (issue #7)");
   command->add_option("--compare", o->compare, "second ruleset to diff against (issue #7)");
   command->add_option("--html", o->html, "HTML report (issue #7)");

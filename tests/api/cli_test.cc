@@ -125,5 +125,38 @@ TEST(CliReplayTest, ReplaysAndReportsErrorsPlainly) {
   EXPECT_EQ(Cep({"replay", "--input", events.c_str()}).exit_code, kExitUsage);  // --rules missing
 }
 
+TEST(CliReplayTest, LabelFieldScoresAlertsAgainstGroundTruth) {
+  const std::string rules = SourceDir() + "/rulesets/card_fraud.rules";
+  // t4 completes the card-testing match and is fraud; b1 completes the gambling
+  // match and is genuine; f9 is a fraud nothing catches.
+  const std::string events = WriteTemp(
+      "labelled.jsonl",
+      R"({"id":"t1","account_id":"a","kind":"purchase","amount":1,"mcc":1,"ts":1000,"label":0})" "\n"
+      R"({"id":"t2","account_id":"a","kind":"purchase","amount":2,"mcc":1,"ts":2000,"label":0})" "\n"
+      R"({"id":"t3","account_id":"a","kind":"purchase","amount":3,"mcc":1,"ts":3000,"label":0})" "\n"
+      R"({"id":"t4","account_id":"a","kind":"purchase","amount":912,"mcc":7995,"ts":4000,"label":1})" "\n"
+      R"({"id":"l1","account_id":"b","kind":"login","country":"MT","home_country":"DE","ts":5000,"label":0})" "\n"
+      R"({"id":"b1","account_id":"b","merchant":"casino","ts":6000,"label":0})" "\n"
+      R"({"id":"f9","account_id":"c","kind":"purchase","amount":5,"ts":7000,"label":1})" "\n");
+  CliRun run = Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--alerts",
+                    "/dev/null", "--label-field", "label"});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_NE(run.err.find("card_testing_then_large                 1 alerts, 0 suppressed, "
+                         "precision 1.000, recall 0.500"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("gambling_after_foreign_login            1 alerts, 0 suppressed, "
+                         "precision 0.000, recall 0.000"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("overall: 2 fraud events, precision 0.500, recall 0.500"),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--alerts",
+                 "/dev/null", "--label-field", "nosuch"})
+                .exit_code,
+            kExitUsage);
+}
+
 }  // namespace
 }  // namespace api
