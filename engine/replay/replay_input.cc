@@ -33,68 +33,73 @@ cep::Result<bool> HasWatermarkLines(const std::string& path) {
   return false;
 }
 
-class JsonlInput final : public ReplayInput {
+// Inputs read line by line (JSONL, CSV): one loop that skips blank lines,
+// decodes, and counts and skips what does not decode; each format says only how
+// a line becomes a record.
+class LineInput : public ReplayInput {
  public:
-  JsonlInput(std::unique_ptr<LineReader> reader, std::shared_ptr<const cep::Schema> schema,
-             AssemblerOptions assembler, bool explicit_watermarks, size_t max_errors)
-      : ReplayInput(max_errors),
-        reader_(std::move(reader)),
-        decoder_(std::move(schema), std::move(assembler)),
-        explicit_watermarks_(explicit_watermarks) {}
-
-  bool Next(ReplayRecord& record) override {
+  bool Next(ReplayRecord& record) final {
     std::string_view line;
     while (reader_->Next(line)) {
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank
-      auto decoded = decoder_.Decode(line, events());
-      if (!decoded) {
-        Reject(reader_->line_number(), decoded.error().message());
+      cep::Status status = DecodeLine(line, record);
+      if (!status.ok()) {
+        Reject(reader_->line_number(), status.message());
         continue;
       }
-      record.watermark = decoded->watermark;
-      record.event = std::move(decoded->event);
       if (record.event) NextSeq();
       return true;
     }
     return false;
   }
-  const cep::Status& status() const override { return reader_->status(); }
-  bool has_explicit_watermarks() const override { return explicit_watermarks_; }
-  uint64_t bytes_read() const override { return reader_->bytes_read(); }
+  const cep::Status& status() const final { return reader_->status(); }
+  uint64_t bytes_read() const final { return reader_->bytes_read(); }
+
+ protected:
+  LineInput(std::unique_ptr<LineReader> reader, size_t max_errors)
+      : ReplayInput(max_errors), reader_(std::move(reader)) {}
+  // Fills `record` (an event numbered events(), or a watermark) from one line.
+  virtual cep::Status DecodeLine(std::string_view line, ReplayRecord& record) = 0;
 
  private:
   std::unique_ptr<LineReader> reader_;
+};
+
+class JsonlInput final : public LineInput {
+ public:
+  JsonlInput(std::unique_ptr<LineReader> reader, std::shared_ptr<const cep::Schema> schema,
+             AssemblerOptions assembler, bool explicit_watermarks, size_t max_errors)
+      : LineInput(std::move(reader), max_errors),
+        decoder_(std::move(schema), std::move(assembler)),
+        explicit_watermarks_(explicit_watermarks) {}
+  bool has_explicit_watermarks() const override { return explicit_watermarks_; }
+
+ private:
+  cep::Status DecodeLine(std::string_view line, ReplayRecord& record) override {
+    ASSIGN_OR_RETURN(JsonRecord decoded, decoder_.Decode(line, events()));
+    record.watermark = decoded.watermark;
+    record.event = std::move(decoded.event);
+    return cep::Status::Ok();
+  }
+
   JsonEventDecoder decoder_;
   bool explicit_watermarks_;
 };
 
-class CsvInput final : public ReplayInput {
+class CsvInput final : public LineInput {
  public:
   CsvInput(std::unique_ptr<LineReader> reader, CsvEventDecoder decoder, size_t max_errors)
-      : ReplayInput(max_errors), reader_(std::move(reader)), decoder_(std::move(decoder)) {}
-
-  bool Next(ReplayRecord& record) override {
-    std::string_view line;
-    while (reader_->Next(line)) {
-      if (line.empty()) continue;
-      auto event = decoder_.Decode(line, events());
-      if (!event) {
-        Reject(reader_->line_number(), event.error().message());
-        continue;
-      }
-      NextSeq();
-      record.watermark.reset();
-      record.event = std::move(event).value();
-      return true;
-    }
-    return false;
-  }
-  const cep::Status& status() const override { return reader_->status(); }
+      : LineInput(std::move(reader), max_errors), decoder_(std::move(decoder)) {}
   bool has_explicit_watermarks() const override { return false; }
-  uint64_t bytes_read() const override { return reader_->bytes_read(); }
 
  private:
-  std::unique_ptr<LineReader> reader_;
+  cep::Status DecodeLine(std::string_view line, ReplayRecord& record) override {
+    ASSIGN_OR_RETURN(cep::Event event, decoder_.Decode(line, events()));
+    record.watermark.reset();
+    record.event = std::move(event);
+    return cep::Status::Ok();
+  }
+
   CsvEventDecoder decoder_;
 };
 
