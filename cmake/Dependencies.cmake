@@ -10,6 +10,7 @@ find_package(ZLIB 1.2.13 REQUIRED)
 find_package(Protobuf 3.21 REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(CLI11 2.1 REQUIRED)
+find_package(yaml-cpp 0.7 REQUIRED)              # service config; imported target yaml-cpp
 find_package(fmt 9.1 REQUIRED)
 find_package(spdlog 1.10 REQUIRED)
 find_package(RocksDB 7.8 CONFIG REQUIRED)         # use RocksDB::rocksdb-shared

@@ -20,6 +20,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev
   libcli11-dev            # command-line parsing
+  libyaml-cpp-dev         # service config file (api/config)
   libspdlog-dev libfmt-dev
   zlib1g-dev              # gzip input for replay
   # tests and benchmarks

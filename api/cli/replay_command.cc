@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/cli/cli.h"
@@ -19,6 +20,7 @@
 #include "cep/ruleset_runner.h"
 #include "engine/replay/label_scorer.h"
 #include "engine/replay/replay_input.h"
+#include "engine/runtime/slot_pool.h"
 #include "engine/sink/alert_factory.h"
 #include "engine/sink/ordered_alert_writer.h"
 #include "rules/compiler.h"
@@ -68,10 +70,6 @@ int RefuseUnbuilt(const ReplayOptions& o) {
       return kExitUsage;
     }
   }
-  if (o.threads != 1) {
-    std::cerr << "cep replay: --threads N > 1 is not built yet (planned in issue #4); use 1\n";
-    return kExitUsage;
-  }
   return kExitOk;
 }
 
@@ -92,7 +90,7 @@ nlohmann::ordered_json ScoreJson(const engine::LabelScorer::Score& score, uint64
 }
 
 void WriteReport(const ReplayOptions& o, const cep::Program& program,
-                 const cep::RulesetRunner& runner, const engine::ReplayInput& input,
+                 const cep::RunnerStats& stats, const engine::ReplayInput& input,
                  const Totals& totals, double seconds) {
   nlohmann::ordered_json report;
   const uint64_t events = input.events();
@@ -101,7 +99,7 @@ void WriteReport(const ReplayOptions& o, const cep::Program& program,
   report["input"] = o.input;
   report["events"] = events;
   report["rejected"] = input.rejected();
-  report["late"] = runner.stats().late_events;
+  report["late"] = stats.late_events;
   report["alerts"] = totals.alerts;
   if (totals.labels) {
     const uint64_t frauds = totals.labels->fraud_events();
@@ -116,17 +114,17 @@ void WriteReport(const ReplayOptions& o, const cep::Program& program,
   report["events_per_second"] = seconds > 0 ? static_cast<double>(events) / seconds : 0.0;
   nlohmann::ordered_json rules = nlohmann::ordered_json::array();
   for (size_t i = 0; i < program.rules.size(); ++i) {
-    const cep::RuleStats& stats = runner.stats().rules[i];
+    const cep::RuleStats& rule_stats = stats.rules[i];
     auto it = totals.alerts_by_rule.find(program.rules[i].name);
     const uint64_t alerts = it == totals.alerts_by_rule.end() ? 0 : it->second;
     rules.push_back({{"rule", program.rules[i].name},
-                     {"evaluated", stats.evaluated},
+                     {"evaluated", rule_stats.evaluated},
                      {"alerts", alerts},
                      {"alerts_per_1000_events",
                       events > 0 ? 1000.0 * static_cast<double>(alerts) / static_cast<double>(events) : 0.0},
-                     {"suppressed", stats.suppressed},
-                     {"late", stats.late},
-                     {"unkeyed", stats.unkeyed}});
+                     {"suppressed", rule_stats.suppressed},
+                     {"late", rule_stats.late},
+                     {"unkeyed", rule_stats.unkeyed}});
     if (totals.labels) {
       auto score = totals.labels->by_rule().find(program.rules[i].name);
       rules.back()["labels"] = ScoreJson(score == totals.labels->by_rule().end()
@@ -139,19 +137,19 @@ void WriteReport(const ReplayOptions& o, const cep::Program& program,
   std::ofstream(o.report) << report.dump(2) << "\n";
 }
 
-void PrintSummary(const cep::Program& program, const cep::RulesetRunner& runner,
+void PrintSummary(const cep::Program& program, const cep::RunnerStats& stats,
                   const engine::ReplayInput& input, const Totals& totals, double seconds) {
   const double rate = seconds > 0 ? static_cast<double>(input.events()) / seconds : 0;
   std::fprintf(stderr, "cep replay: %llu events (%llu rejected, %llu late), %llu alerts in %.2f s, %.0f events/s\n",
                static_cast<unsigned long long>(input.events()),
                static_cast<unsigned long long>(input.rejected()),
-               static_cast<unsigned long long>(runner.stats().late_events),
+               static_cast<unsigned long long>(stats.late_events),
                static_cast<unsigned long long>(totals.alerts), seconds, rate);
   for (size_t i = 0; i < program.rules.size(); ++i) {
     auto it = totals.alerts_by_rule.find(program.rules[i].name);
     std::fprintf(stderr, "  %-32s %8llu alerts, %llu suppressed", program.rules[i].name.c_str(),
                  static_cast<unsigned long long>(it == totals.alerts_by_rule.end() ? 0 : it->second),
-                 static_cast<unsigned long long>(runner.stats().rules[i].suppressed));
+                 static_cast<unsigned long long>(stats.rules[i].suppressed));
     if (totals.labels) {
       auto score = totals.labels->by_rule().find(program.rules[i].name);
       if (score != totals.labels->by_rule().end()) {
@@ -227,21 +225,30 @@ int RunReplay(const ReplayOptions& o) {
   const auto start = Clock::now();
   Totals totals;
   if (label_slot) totals.labels.emplace();
+  std::vector<cep::v1::Alert> to_score;  // scored after the run: labels are observed on this thread
   engine::OrderedAlertWriter writer([&](const cep::v1::Alert& alert) {
     *out << wire::AlertToJson(alert) << '\n';
     ++totals.alerts;
     ++totals.alerts_by_rule[alert.rule()];
-    if (totals.labels) totals.labels->ObserveAlert(alert);
+    if (totals.labels) to_score.push_back(alert);
   });
-  cep::RulesetRunner runner(program);
-  std::vector<cep::RuleAlert> raised;
-  auto advance = [&](cep::EventTime watermark) {
-    if (watermark <= runner.watermark()) return;
-    runner.AdvanceWatermark(watermark, raised);
-    for (const cep::RuleAlert& alert : raised) writer.Add(engine::MakeWireAlert(*program, alert));
-    raised.clear();
-    writer.AdvanceTo(watermark);
-  };
+  engine::SlotPool pool(program, {static_cast<uint32_t>(o.threads), 4096});
+  // The collector writes alerts in their documented order as soon as every
+  // slot's watermark has passed their ts by the ordering holdback (see
+  // SlotPool::ordering_holdback), so the output does not depend on the thread
+  // count or on how the slots' progress interleaves.
+  std::thread collector([&] {
+    engine::SlotPool::Output output;
+    const cep::Duration holdback = pool.ordering_holdback();
+    for (;;) {
+      pool.Collect(output, std::chrono::milliseconds(100));
+      for (cep::v1::Alert& alert : output.alerts) writer.Add(std::move(alert));
+      output.alerts.clear();
+      if (output.finished) break;
+      writer.AdvanceTo(output.done - holdback);
+    }
+    writer.Flush();
+  });
   // Automatic watermark (DSL.md): the largest ts seen minus the allowed
   // out-of-orderness minus 1 ms; explicit `_watermark` lines replace it.
   const bool explicit_watermarks = (*input)->has_explicit_watermarks();
@@ -250,7 +257,7 @@ int RunReplay(const ReplayOptions& o) {
   engine::ReplayRecord record;
   while ((*input)->Next(record)) {
     if (record.watermark) {
-      if (explicit_watermarks) advance(*record.watermark);
+      if (explicit_watermarks) pool.AdvanceWatermark(*record.watermark);
       continue;
     }
     if (!record.event) continue;
@@ -264,11 +271,11 @@ int RunReplay(const ReplayOptions& o) {
         totals.labels->ObserveEvent(record.event->id(), fraud);
       }
     }
-    runner.OnEvent(std::make_shared<const cep::Event>(std::move(*record.event)));
+    pool.Route(std::make_shared<const cep::Event>(std::move(*record.event)));
     record.event.reset();
     if (!explicit_watermarks && ts > max_ts) {
       max_ts = ts;
-      advance(max_ts - *out_of_orderness - cep::Duration::Millis(1));
+      pool.AdvanceWatermark(max_ts - *out_of_orderness - cep::Duration::Millis(1));
     }
     if (progress && (*input)->events() % 1'000'000 == 0) {
       std::fprintf(stderr, "\rcep replay: %llu events, %.0f events/s",
@@ -277,19 +284,26 @@ int RunReplay(const ReplayOptions& o) {
     }
   }
   if (progress) std::fprintf(stderr, "\r");
-  if (!(*input)->status().ok()) {
+  const bool input_ok = (*input)->status().ok();
+  // End of input: the watermark goes to +infinity, windows close, timeouts
+  // fire. On a read error the alerts so far are still written in full.
+  if (input_ok) {
+    pool.Finish();
+  } else {
+    pool.Stop();
+  }
+  collector.join();
+  out->flush();
+  if (!input_ok) {
     std::cerr << "cep replay: " << o.input << ": " << (*input)->status().message()
               << " (after " << (*input)->events() << " events; alerts so far were written)\n";
-    out->flush();
     return kExitUserError;
   }
-  // End of input: the watermark goes to +infinity, windows close, timeouts fire.
-  advance(cep::EventTime::Max());
-  writer.Flush();
-  out->flush();
+  for (const cep::v1::Alert& alert : to_score) totals.labels->ObserveAlert(alert);
   const double seconds = Seconds(start);
-  PrintSummary(*program, runner, **input, totals, seconds);
-  if (!o.report.empty()) WriteReport(o, *program, runner, **input, totals, seconds);
+  const cep::RunnerStats stats = pool.stats();
+  PrintSummary(*program, stats, **input, totals, seconds);
+  if (!o.report.empty()) WriteReport(o, *program, stats, **input, totals, seconds);
   return kExitOk;
 }
 
@@ -311,7 +325,8 @@ void AddReplayCommand(CLI::App& app, Action& action) {
   command->add_option("--alerts", o->alerts, "alerts as JSONL to FILE, or - for stdout")
       ->capture_default_str();
   command->add_option("--report", o->report, "write a JSON report (events, alerts per rule)");
-  command->add_option("--threads", o->threads, "worker threads (1 until parallel replay, #4)")
+  command->add_option("--threads", o->threads, "worker slots (the output is the same for any count)")
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   command->add_option("--label-field", o->label_field,
                       "ground-truth field (1 fraud, 0 not): score alerts, precision and recall");

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cep/base/time.h"
+
+namespace engine {
+
+// Where `cep serve` reads and writes Kafka. Every field has a file key under
+// `kafka:` of the same name, an environment variable CEP_KAFKA_<NAME> and a
+// `--set kafka.<name>=VALUE` flag (api/config/config_loader.h, api/README.md).
+struct KafkaConfig {
+  std::string brokers;  // "host:port,host:port"; empty: start the embedded broker in-process
+  std::string input_topic = "transactions";
+  std::string alerts_topic = "alerts";
+  std::string shadow_topic = "alerts-shadow";      // alerts of rulesets activated as shadow
+  std::string late_topic = "late";                 // events behind the watermark
+  std::string dead_letter_topic = "dead-letters";  // raw bytes that did not decode
+  std::string group_id = "cep";
+  std::string input_format = "protobuf";  // protobuf | json
+  std::string alert_format = "protobuf";  // protobuf | json
+  int embedded_partitions = 4;            // partitions of each topic of the embedded broker
+  // Raw librdkafka properties passed through as they are ("fetch.min.bytes" -> "1").
+  // bootstrap.servers and group.id are not allowed here: they come from the fields above.
+  std::map<std::string, std::string> consumer_settings;
+  std::map<std::string, std::string> producer_settings;
+
+  friend bool operator==(const KafkaConfig&, const KafkaConfig&) = default;
+};
+
+// The configuration of the service (`cep serve`, `cep demo`): a plain value,
+// built and validated by api::LoadServiceConfig from defaults < file <
+// environment < flags, and handed to the engine at start. The engine never
+// reads files, the environment or flags itself. Once loaded it is valid: the
+// engine may rely on the invariants noted below without re-checking them.
+//
+// Threading: a value type; copy it to each thread that needs it.
+struct ServiceConfig {
+  KafkaConfig kafka;
+  std::vector<std::string> rulesets;  // rule files loaded at start, in order
+  int slots = 0;                      // worker slots, >= 0; 0 = one per core
+                                      // (std::thread::hardware_concurrency)
+  size_t queue_capacity = 4096;       // events per slot queue, >= 16
+  // How late events may arrive behind the largest ts seen (the watermark lag), >= 0.
+  cep::Duration max_out_of_orderness = cep::Duration::Zero();
+  // Partitions idle for longer stop holding the watermark back, >= 0.
+  cep::Duration idle_timeout = cep::Duration::Seconds(10);
+  cep::Duration checkpoint_interval = cep::Duration::Seconds(10);  // wall time, >= 0
+  std::string data_dir = "./cep-data";                             // RocksDB state and checkpoints
+  std::string rest_address = "127.0.0.1:8080";  // host:port of the REST API; port 0 = any
+  std::string id_field = "id";                  // event field naming events in alerts
+  std::string log_level = "info";  // trace | debug | info | warn | error | critical | off
+
+  friend bool operator==(const ServiceConfig&, const ServiceConfig&) = default;
+};
+
+}  // namespace engine

@@ -1,0 +1,133 @@
+#include "engine/runtime/slot_pool.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "engine/runtime/slot.h"
+
+namespace engine {
+
+SlotPool::SlotPool(std::shared_ptr<const cep::Program> program, SlotPoolOptions options)
+    : program_(std::move(program)),
+      groups_(SplitByKey(*program_)),
+      signal_(std::make_unique<OutputSignal>()) {
+  CHECK(groups_.size() <= 255, "at most 255 distinct key field lists in a ruleset");
+  for (const cep::Rule& rule : program_->rules) {
+    if (rule.late.kind == cep::LatePolicy::Kind::kSideOutput) late_side_output_ = true;
+    cep::Duration holdback;
+    if (rule.late.kind == cep::LatePolicy::Kind::kAccept) holdback = rule.late.accept_within;
+    if (rule.is_pattern()) {
+      const cep::Pattern& pattern = std::get<cep::PatternBody>(rule.body).nfa->pattern();
+      if (pattern.skip.strategy != cep::SkipStrategy::kNoSkip) {
+        const cep::Duration within = pattern.within.value_or(cep::Duration::Infinite());
+        holdback = within.is_infinite() || holdback.is_infinite() ? cep::Duration::Infinite()
+                                                                  : holdback + within;
+      }
+    }
+    ordering_holdback_ = std::max(ordering_holdback_, holdback);
+  }
+  const uint32_t count = std::max<uint32_t>(1, options.slots);
+  for (uint32_t i = 0; i < count; ++i) {
+    slots_.push_back(std::make_unique<Slot>(groups_, options.queue_capacity, *signal_));
+  }
+  for (auto& slot : slots_) slot->Start();
+}
+
+SlotPool::~SlotPool() { Stop(); }
+
+bool SlotPool::Route(std::shared_ptr<const cep::Event> event) {
+  const bool late = event->ts() <= watermark_;
+  if (late) ++late_events_;
+  const uint32_t n = slots();
+  // The last group takes the caller's reference; earlier ones copy it.
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const uint32_t slot = SlotOf(groups_[g], *event, n);
+    SlotItem item;
+    item.group = static_cast<uint8_t>(g);
+    item.event = g + 1 == groups_.size() ? std::move(event) : event;
+    backpressure_waits_ += slots_[slot]->queue().Push(std::move(item));
+  }
+  return late;
+}
+
+void SlotPool::Broadcast(uint8_t kind, cep::EventTime watermark) {
+  for (auto& slot : slots_) {
+    SlotItem item;
+    item.kind = static_cast<SlotItem::Kind>(kind);
+    item.watermark = watermark;
+    backpressure_waits_ += slot->queue().Push(std::move(item));
+  }
+}
+
+void SlotPool::AdvanceWatermark(cep::EventTime watermark) {
+  if (stopped_ || watermark <= watermark_) return;
+  watermark_ = watermark;
+  Broadcast(static_cast<uint8_t>(SlotItem::Kind::kWatermark), watermark);
+}
+
+void SlotPool::Finish() {
+  AdvanceWatermark(cep::EventTime::Max());
+  Stop();
+}
+
+void SlotPool::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  Broadcast(static_cast<uint8_t>(SlotItem::Kind::kStop), watermark_);
+  for (auto& slot : slots_) slot->Join();
+}
+
+void SlotPool::Collect(Output& out, std::chrono::milliseconds timeout) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const uint64_t seen = signal_->version();
+    // Watermarks and stop flags first: the alerts taken afterwards include
+    // every alert published up to them.
+    cep::EventTime done = cep::EventTime::Max();
+    bool finished = true;
+    for (auto& slot : slots_) {
+      finished = slot->stopped() && finished;
+      done = std::min(done, slot->done_watermark());
+    }
+    const size_t before = out.alerts.size();
+    for (auto& slot : slots_) slot->TakeAlerts(out.alerts);
+    const bool news = out.alerts.size() != before || done != out.done || finished != out.finished;
+    out.done = done;
+    out.finished = finished;
+    if (news || finished || attempt == 1) return;
+    signal_->WaitChange(seen, timeout);
+  }
+}
+
+size_t SlotPool::queue_depth(uint32_t slot) const { return slots_.at(slot)->queue_depth(); }
+
+cep::RunnerStats SlotPool::stats() const {
+  cep::RunnerStats merged;
+  merged.rules.resize(program_->rules.size());
+  merged.late_events = late_events_;
+  for (const auto& slot : slots_) {
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      const cep::RunnerStats& s = slot->runners()[g]->stats();
+      if (g == 0) merged.events += s.events;
+      merged.late_side_output += s.late_side_output;
+      for (size_t r = 0; r < s.rules.size(); ++r) {
+        cep::RuleStats& into = merged.rules[groups_[g].rule_index[r]];
+        into.evaluated += s.rules[r].evaluated;
+        into.alerts += s.rules[r].alerts;
+        into.suppressed += s.rules[r].suppressed;
+        into.unkeyed += s.rules[r].unkeyed;
+        into.late += s.rules[r].late;
+      }
+    }
+  }
+  return merged;
+}
+
+size_t SlotPool::key_count() const {
+  size_t keys = 0;
+  for (const auto& slot : slots_) {
+    for (const auto& runner : slot->runners()) keys += runner->key_count();
+  }
+  return keys;
+}
+
+}  // namespace engine

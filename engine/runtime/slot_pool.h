@@ -1,0 +1,100 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "api/proto/alert.pb.h"
+#include "cep/base/time.h"
+#include "cep/event.h"
+#include "cep/program.h"
+#include "cep/ruleset_runner.h"
+#include "engine/runtime/key_groups.h"
+
+namespace engine {
+
+class Slot;
+class OutputSignal;
+
+struct SlotPoolOptions {
+  uint32_t slots = 1;
+  size_t queue_capacity = 4096;  // items per slot queue; a full queue blocks Route
+};
+
+// The router and its worker slots (ARCHITECTURE.md "Dataflow"): each event
+// goes, once per key group, to the slot owning its key in that group, through
+// the slot's bounded queue; watermarks go to every slot in stream order. The
+// collector side gathers the alerts the slots published and the watermark all
+// of them have completed, which is what makes an ordered, thread-count
+// independent output possible (OrderedAlertWriter).
+//
+// Threading: Route/AdvanceWatermark/Finish/Stop from one router thread;
+// Collect from one collector thread (it must keep collecting while the router
+// runs: a slot never blocks on its output, but the router blocks on a full
+// queue). Stats after Finish or Stop.
+class SlotPool {
+ public:
+  SlotPool(std::shared_ptr<const cep::Program> program, SlotPoolOptions options);
+  ~SlotPool();
+  SlotPool(const SlotPool&) = delete;
+  SlotPool& operator=(const SlotPool&) = delete;
+
+  // Routes an event; blocks while a target queue is full (backpressure).
+  // Returns true when the event is late (ts at or behind the watermark): it is
+  // still routed, and each rule's late policy decides in the slot.
+  bool Route(std::shared_ptr<const cep::Event> event);
+  // Broadcasts a watermark; one that does not advance is ignored.
+  void AdvanceWatermark(cep::EventTime watermark);
+  cep::EventTime watermark() const { return watermark_; }
+  // End of input: the watermark goes to +infinity (windows close, timeouts
+  // fire), then the slots stop. Idempotent.
+  void Finish();
+  // Shutdown mid-stream: the slots process what is queued and stop, nothing
+  // fires early. Idempotent.
+  void Stop();
+
+  struct Output {
+    std::vector<cep::v1::Alert> alerts;  // appended, in no particular order
+    cep::EventTime done;                 // every slot has completed this watermark
+    bool finished = false;               // every slot has stopped; nothing more will come
+  };
+  // Collects what the slots published, waiting up to `timeout` when there is
+  // nothing new.
+  void Collect(Output& out, std::chrono::milliseconds timeout);
+
+  uint32_t slots() const { return static_cast<uint32_t>(slots_.size()); }
+  const std::vector<KeyGroup>& groups() const { return groups_; }
+  // Any rule sends late events to the side output (`late side_output`).
+  bool wants_late_side_output() const { return late_side_output_; }
+  // How far behind the watermark that releases it an alert can be stamped, so
+  // how long an ordered writer must hold alerts back (Duration::Infinite()
+  // when unbounded). Two causes: a pattern with a skip strategy holds a completed
+  // match behind an earlier-starting partial until that one completes or
+  // times out (CEP_SEMANTICS.md §8), up to its `within`, or for ever without
+  // one; and `late accept within D` admits events up to D behind it.
+  cep::Duration ordering_holdback() const { return ordering_holdback_; }
+  size_t queue_depth(uint32_t slot) const;
+
+  // Merged over slots, by ruleset rule index. Valid after Finish or Stop.
+  cep::RunnerStats stats() const;
+  uint64_t late_events() const { return late_events_; }
+  uint64_t backpressure_waits() const { return backpressure_waits_; }
+  size_t key_count() const;
+
+ private:
+  void Broadcast(uint8_t kind, cep::EventTime watermark);
+
+  std::shared_ptr<const cep::Program> program_;
+  std::vector<KeyGroup> groups_;
+  std::unique_ptr<OutputSignal> signal_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  cep::EventTime watermark_ = cep::EventTime::Min();
+  bool late_side_output_ = false;
+  cep::Duration ordering_holdback_;
+  bool stopped_ = false;
+  uint64_t late_events_ = 0;
+  uint64_t backpressure_waits_ = 0;
+};
+
+}  // namespace engine
