@@ -27,7 +27,6 @@ std::vector<PlannedCommand> PlannedCommands() {
       {"serve", "run the service: Kafka in, detection, Kafka out, REST API", 4, {}},
       {"gen", "generate a synthetic transaction stream with labelled fraud", 4, {}},
       {"bench", "throughput and latency benchmark", 4, {}},
-      {"broker", "run the embedded Kafka-protocol broker on loopback", 4, {}},
       {"rulesets",
        "manage rulesets through the REST API",
        6,
@@ -93,6 +92,7 @@ int RunCli(int argc, const char* const* argv) {
   Action action;
   AddCheckCommand(app, action);
   AddReplayCommand(app, action);
+  AddBrokerCommand(app, action);
   for (const PlannedCommand& planned : PlannedCommands()) AddPlanned(app, planned, action);
 
   try {

@@ -16,5 +16,6 @@ using Action = std::function<int()>;
 // and a callback that sets `action` when the command is chosen.
 void AddCheckCommand(CLI::App& app, Action& action);
 void AddReplayCommand(CLI::App& app, Action& action);
+void AddBrokerCommand(CLI::App& app, Action& action);
 
 }  // namespace api
