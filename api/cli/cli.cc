@@ -2,12 +2,14 @@
 
 #include "api/cli/command.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,6 @@ struct PlannedCommand {
 
 std::vector<PlannedCommand> PlannedCommands() {
   return {
-      {"serve", "run the service: Kafka in, detection, Kafka out, REST API", 4, {}},
       {"gen", "generate a synthetic transaction stream with labelled fraud", 4, {}},
       {"bench", "throughput and latency benchmark", 4, {}},
       {"rulesets",
@@ -72,6 +73,10 @@ void AddPlanned(CLI::App& app, const PlannedCommand& planned, Action& action) {
 }
 
 void SetLogLevel(const std::string& level) {
+  // Logs go to stderr: stdout carries what a command outputs (alerts, the
+  // broker's address), so scripts can read it.
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "cep", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
@@ -92,6 +97,7 @@ int RunCli(int argc, const char* const* argv) {
   Action action;
   AddCheckCommand(app, action);
   AddReplayCommand(app, action);
+  AddServeCommand(app, action);
   AddBrokerCommand(app, action);
   for (const PlannedCommand& planned : PlannedCommands()) AddPlanned(app, planned, action);
 

@@ -17,5 +17,6 @@ using Action = std::function<int()>;
 void AddCheckCommand(CLI::App& app, Action& action);
 void AddReplayCommand(CLI::App& app, Action& action);
 void AddBrokerCommand(CLI::App& app, Action& action);
+void AddServeCommand(CLI::App& app, Action& action);
 
 }  // namespace api

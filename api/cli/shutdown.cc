@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <cstdlib>
 #include <thread>
 
@@ -40,6 +42,15 @@ ShutdownSignal::~ShutdownSignal() {
   watcher_->thread.join();
   pthread_sigmask(SIG_SETMASK, &watcher_->previous, nullptr);
   delete watcher_;
+}
+
+bool ShutdownSignal::WaitFor(std::chrono::milliseconds timeout) const {
+  std::mutex mutex;
+  std::condition_variable_any woken;
+  std::unique_lock lock(mutex);
+  std::stop_token stop = token();
+  woken.wait_for(lock, stop, timeout, [] { return false; });
+  return stop.stop_requested();
 }
 
 int ShutdownSignal::signal() const { return watcher_->signal.load(); }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <stop_token>
 
 namespace api {
@@ -22,6 +23,8 @@ class ShutdownSignal {
   std::stop_token token() const { return source_.get_token(); }
   // Stops as a signal would (tests, and commands that end on their own).
   void RequestStop() { source_.request_stop(); }
+  // Waits until a stop is requested or `timeout` passes; true when stopping.
+  bool WaitFor(std::chrono::milliseconds timeout) const;
   // The signal that asked for the stop, 0 if none did.
   int signal() const;
 

@@ -54,13 +54,24 @@ TEST(CliTest, EveryCommandHasHelp) {
 }
 
 TEST(CliTest, UnbuiltCommandsSaySoAndExitTwo) {
-  CliRun run = Cep({"serve", "--config", "cep.yaml"});
-  EXPECT_EQ(run.exit_code, kExitUsage);
-  EXPECT_NE(run.err.find("cep serve: not built yet (planned in issue #4)"), std::string::npos)
-      << run.err;
-  run = Cep({"savepoint", "create"});
+  CliRun run = Cep({"savepoint", "create"});
   EXPECT_EQ(run.exit_code, kExitUsage);
   EXPECT_NE(run.err.find("cep savepoint create: not built yet"), std::string::npos) << run.err;
+}
+
+TEST(CliTest, ServeRefusesABadConfigAndRunsNothingWithoutRulesets) {
+  CliRun missing = Cep({"serve", "--config", "/nonexistent/cep.yaml"});
+  EXPECT_EQ(missing.exit_code, kExitUserError);
+  EXPECT_NE(missing.err.find("/nonexistent/cep.yaml"), std::string::npos) << missing.err;
+  CliRun bad = Cep({"serve", "--slots", "-3"});
+  EXPECT_EQ(bad.exit_code, kExitUserError);
+  EXPECT_NE(bad.err.find("slots"), std::string::npos) << bad.err;
+  CliRun none = Cep({"serve"});
+  EXPECT_EQ(none.exit_code, kExitUserError);
+  EXPECT_NE(none.err.find("no rulesets"), std::string::npos) << none.err;
+  CliRun printed = Cep({"serve", "--print-config", "--slots", "3"});
+  EXPECT_EQ(printed.exit_code, kExitOk);
+  EXPECT_NE(printed.out.find("slots: 3"), std::string::npos) << printed.out;
 }
 
 TEST(CliTest, BadUsageExitsTwoWithAMessage) {

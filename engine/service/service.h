@@ -1,0 +1,78 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/proto/alert.pb.h"
+#include "cep/base/clock.h"
+#include "cep/base/result.h"
+#include "cep/base/time.h"
+#include "engine/runtime/service_config.h"
+#include "rules/compiler.h"
+
+namespace engine {
+
+struct ServiceOptions {
+  ServiceConfig config;
+  std::string bootstrap;  // Kafka to use (config.kafka.brokers, or the embedded broker's)
+  std::vector<rules::CompiledRuleset> rulesets;
+  const cep::Clock* clock = nullptr;  // wall time for idle partitions; required
+  // Called on each alert after it was handed to the producer (a sink thread;
+  // one per ruleset). `cep demo` prints from it; may be empty.
+  std::function<void(const cep::v1::Alert&)> on_alert;
+  size_t max_record_bytes = 64 * 1024;  // bigger input records are dead-lettered
+  size_t poll_batch = 1024;             // records per consumer poll
+};
+
+// Counters of a running service, read from any thread.
+struct ServiceStats {
+  uint64_t records = 0;        // consumed from the input topic
+  uint64_t events = 0;         // decoded and routed
+  uint64_t dead_letters = 0;   // undecodable records sent to the dead-letter topic
+  uint64_t late = 0;           // events behind the watermark on arrival
+  uint64_t late_routed = 0;    // late events copied to the late topic
+  uint64_t alerts = 0;         // produced to the alerts topic
+  uint64_t shadow_alerts = 0;  // produced to the shadow topic
+  uint64_t produce_errors = 0;
+  cep::EventTime watermark;
+  std::vector<size_t> queue_depths;  // per ruleset, per slot
+};
+
+// `cep serve`'s dataflow (ARCHITECTURE.md "Dataflow"): a Kafka consumer in
+// the input group, decode, per-partition watermarks, one SlotPool per ruleset,
+// and per ruleset a sink thread producing alerts (idempotent producer, key =
+// the alert's key; live alerts to the alerts topic, shadow-mode rules to the
+// shadow topic). Undecodable records go to the dead-letter topic with the
+// reason in the `cep-error` header; late events, when a rule asks for side
+// output, to the late topic. Nothing on the per-event path takes a lock.
+//
+// Threads: one source thread (consume, decode, route, watermarks, dead
+// letters), the slots of each pool, and one sink thread per ruleset.
+// Stop() (any thread, once) stops consuming, lets the slots drain what they
+// have without firing anything early, flushes the producers and commits the
+// consumed offsets to the group.
+class Service {
+ public:
+  static cep::Result<std::unique_ptr<Service>> Start(ServiceOptions options);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  void Stop();
+  ServiceStats stats() const;
+  // The first error that stopped the service by itself (OK while running well).
+  cep::Status error() const;
+  bool running() const;
+
+  struct Impl;
+
+ private:
+  explicit Service(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace engine
