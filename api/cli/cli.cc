@@ -26,7 +26,6 @@ struct PlannedCommand {
 
 std::vector<PlannedCommand> PlannedCommands() {
   return {
-      {"gen", "generate a synthetic transaction stream with labelled fraud", 4, {}},
       {"bench", "throughput and latency benchmark", 4, {}},
       {"rulesets",
        "manage rulesets through the REST API",
@@ -39,7 +38,6 @@ std::vector<PlannedCommand> PlannedCommands() {
        "state snapshots for upgrades and for moving state",
        5,
        {{"create", "take a savepoint"}, {"restore", "restore a savepoint"}}},
-      {"demo", "embedded broker, example rulesets, generated traffic, live alerts", 4, {}},
   };
 }
 
@@ -98,6 +96,8 @@ int RunCli(int argc, const char* const* argv) {
   AddCheckCommand(app, action);
   AddReplayCommand(app, action);
   AddServeCommand(app, action);
+  AddDemoCommand(app, action);
+  AddGenCommand(app, action);
   AddBrokerCommand(app, action);
   for (const PlannedCommand& planned : PlannedCommands()) AddPlanned(app, planned, action);
 

@@ -18,5 +18,7 @@ void AddCheckCommand(CLI::App& app, Action& action);
 void AddReplayCommand(CLI::App& app, Action& action);
 void AddBrokerCommand(CLI::App& app, Action& action);
 void AddServeCommand(CLI::App& app, Action& action);
+void AddDemoCommand(CLI::App& app, Action& action);
+void AddGenCommand(CLI::App& app, Action& action);
 
 }  // namespace api
