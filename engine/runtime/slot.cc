@@ -1,5 +1,6 @@
 #include "engine/runtime/slot.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "engine/sink/alert_factory.h"
@@ -23,10 +24,12 @@ void OutputSignal::WaitChange(uint64_t seen, std::chrono::milliseconds timeout) 
   waiters_.fetch_sub(1);
 }
 
-Slot::Slot(const std::vector<KeyGroup>& groups, size_t queue_capacity, OutputSignal& signal)
+Slot::Slot(const std::vector<KeyGroup>& groups, size_t queue_capacity, size_t max_pending_alerts,
+           OutputSignal& signal)
     : groups_(groups),
       queue_(queue_capacity),
       signal_(signal),
+      max_pending_alerts_(std::max<size_t>(1, max_pending_alerts)),
       done_watermark_(cep::EventTime::Min().millis()) {
   runners_.reserve(groups.size());
   for (const KeyGroup& group : groups) {
@@ -43,13 +46,17 @@ void Slot::Join() {
 }
 
 void Slot::TakeAlerts(std::vector<cep::v1::Alert>& out) {
-  std::lock_guard lock(outbox_mutex_);
-  if (out.empty()) {
-    out.swap(outbox_);
-    return;
+  {
+    std::lock_guard lock(outbox_mutex_);
+    if (outbox_.empty()) return;
+    if (out.empty()) {
+      out.swap(outbox_);
+    } else {
+      for (auto& alert : outbox_) out.push_back(std::move(alert));
+      outbox_.clear();
+    }
   }
-  for (auto& alert : outbox_) out.push_back(std::move(alert));
-  outbox_.clear();
+  outbox_taken_.notify_one();
 }
 
 void Slot::Apply(cep::EventTime watermark) {
@@ -67,8 +74,17 @@ void Slot::Apply(cep::EventTime watermark) {
 void Slot::Publish() {
   const bool moved = !ready_.empty();
   if (moved) {
-    std::lock_guard lock(outbox_mutex_);
+    std::unique_lock lock(outbox_mutex_);
     for (auto& alert : ready_) outbox_.push_back(std::move(alert));
+    max_outbox_ = std::max(max_outbox_, outbox_.size());
+    if (outbox_.size() >= max_pending_alerts_) {
+      // Backpressure from the sink. Tell the collector first: it may be waiting.
+      sink_waits_.fetch_add(1, std::memory_order_relaxed);
+      lock.unlock();
+      signal_.Notify();
+      lock.lock();
+      outbox_taken_.wait(lock, [&] { return outbox_.size() < max_pending_alerts_; });
+    }
   }
   ready_.clear();
   // Release: the collector that reads this watermark also sees the alerts.
@@ -79,8 +95,12 @@ void Slot::Publish() {
 void Slot::Run() {
   SlotItem item;
   cep::EventTime pending = applied_;
+  // A batch is at most one queue's worth, so what one publish adds to the
+  // outbox is bounded even while the router keeps the queue full.
+  const size_t batch_limit = queue_.capacity();
   for (;;) {
     queue_.Pop(item);
+    size_t batch = 0;
     // Drain what is queued without blocking, then publish once for the lot.
     do {
       switch (item.kind) {
@@ -98,7 +118,7 @@ void Slot::Run() {
           signal_.Notify();
           return;
       }
-    } while (queue_.TryPop(item));
+    } while (++batch < batch_limit && queue_.TryPop(item));
     Apply(pending);
     Publish();
   }

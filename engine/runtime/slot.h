@@ -57,7 +57,11 @@ class OutputSignal {
 // raised alerts, never per event.
 class Slot {
  public:
-  Slot(const std::vector<KeyGroup>& groups, size_t queue_capacity, OutputSignal& signal);
+  // `max_pending_alerts`: published alerts the collector has not taken yet;
+  // at the limit the slot waits for the collector, which backs up its queue
+  // and so the router: a slow sink slows the source instead of growing memory.
+  Slot(const std::vector<KeyGroup>& groups, size_t queue_capacity, size_t max_pending_alerts,
+       OutputSignal& signal);
   ~Slot();
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
@@ -77,6 +81,10 @@ class Slot {
   // After Join (or from the slot thread).
   const std::vector<std::unique_ptr<cep::RulesetRunner>>& runners() const { return runners_; }
   size_t queue_depth() const { return queue_.size(); }
+  // The most alerts that waited in the outbox at once (after Join), and how
+  // often the slot had to wait for the collector (any time).
+  size_t max_pending_alerts_seen() const { return max_outbox_; }
+  uint64_t sink_waits() const { return sink_waits_.load(std::memory_order_relaxed); }
 
  private:
   void Run();
@@ -90,8 +98,12 @@ class Slot {
   std::vector<cep::RuleAlert> raised_;
   std::vector<cep::v1::Alert> ready_;  // built, not yet published
   cep::EventTime applied_ = cep::EventTime::Min();
+  const size_t max_pending_alerts_;
   std::mutex outbox_mutex_;
+  std::condition_variable outbox_taken_;
   std::vector<cep::v1::Alert> outbox_;  // guarded by outbox_mutex_
+  size_t max_outbox_ = 0;               // guarded by outbox_mutex_
+  std::atomic<uint64_t> sink_waits_{0};
   std::atomic<int64_t> done_watermark_;
   std::atomic<bool> stopped_{false};
   std::thread thread_;

@@ -28,7 +28,8 @@ SlotPool::SlotPool(std::shared_ptr<const cep::Program> program, SlotPoolOptions 
   }
   const uint32_t count = std::max<uint32_t>(1, options.slots);
   for (uint32_t i = 0; i < count; ++i) {
-    slots_.push_back(std::make_unique<Slot>(groups_, options.queue_capacity, *signal_));
+    slots_.push_back(std::make_unique<Slot>(groups_, options.queue_capacity,
+                                            options.max_pending_alerts, *signal_));
   }
   for (auto& slot : slots_) slot->Start();
 }
@@ -120,6 +121,18 @@ cep::RunnerStats SlotPool::stats() const {
     }
   }
   return merged;
+}
+
+uint64_t SlotPool::sink_waits() const {
+  uint64_t waits = 0;
+  for (const auto& slot : slots_) waits += slot->sink_waits();
+  return waits;
+}
+
+size_t SlotPool::max_pending_alerts_seen() const {
+  size_t most = 0;
+  for (const auto& slot : slots_) most = std::max(most, slot->max_pending_alerts_seen());
+  return most;
 }
 
 size_t SlotPool::key_count() const {

@@ -20,6 +20,9 @@ class OutputSignal;
 struct SlotPoolOptions {
   uint32_t slots = 1;
   size_t queue_capacity = 4096;  // items per slot queue; a full queue blocks Route
+  // Alerts per slot not yet collected; at the limit the slot waits for the
+  // collector (a slow sink slows the source; memory stays bounded).
+  size_t max_pending_alerts = 65'536;
 };
 
 // The router and its worker slots (ARCHITECTURE.md "Dataflow"): each event
@@ -80,6 +83,10 @@ class SlotPool {
   cep::RunnerStats stats() const;
   uint64_t late_events() const { return late_events_; }
   uint64_t backpressure_waits() const { return backpressure_waits_; }
+  // Times a slot waited for the collector (any thread, any time), and the most
+  // alerts any slot held (after Finish or Stop).
+  uint64_t sink_waits() const;
+  size_t max_pending_alerts_seen() const;
   size_t key_count() const;
 
  private:

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <random>
 #include <string>
@@ -205,6 +207,77 @@ TEST_F(SlotPoolTest, SkipStrategiesMakeTheOrderingHoldbackTheirWithinPlusLateAcc
 TEST_F(SlotPoolTest, ATinyQueueStillDeliversEverything) {
   const auto events = Stream(3, 2'000);
   EXPECT_EQ(RunPool(events, 3, 2).alerts, RunSingle(events));
+}
+
+}  // namespace
+}  // namespace engine
+
+namespace engine {
+namespace {
+
+TEST(SlotPoolBackpressureTest, ASlowCollectorStallsTheRouterAndBoundsPendingAlerts) {
+  auto compiled = rules::CompileRuleset(R"(
+ruleset every version 1
+schema transaction
+rule every_event {
+  key account_id
+  window last 1h
+  when count() >= 1
+}
+)");
+  ASSERT_TRUE(compiled.has_value());
+  const auto program = compiled->program;
+  SlotPoolOptions options;
+  options.slots = 1;
+  options.queue_capacity = 4;
+  options.max_pending_alerts = 8;
+  SlotPool pool(program, options);
+
+  constexpr int kEvents = 500;
+  std::atomic<bool> release{false};
+  std::atomic<size_t> collected{0};
+  std::thread collector([&] {
+    release.wait(false);  // the sink is stuck until the test lets it go
+    SlotPool::Output out;
+    for (;;) {
+      pool.Collect(out, std::chrono::milliseconds(20));
+      collected += out.alerts.size();
+      out.alerts.clear();
+      if (out.finished) break;
+    }
+  });
+  std::atomic<int> routed{0};
+  std::thread router([&] {
+    const cep::SlotIndex account = *program->schema->Find("account_id");
+    for (int i = 0; i < kEvents; ++i) {
+      cep::EventBuilder b(program->schema->size());
+      b.SetTs(cep::EventTime::FromMillis(1'000 + i)).SetSeq(static_cast<uint64_t>(i)).SetId("e" + std::to_string(i));
+      b.Set(account, cep::Value::String("a" + std::to_string(i % 7)));
+      pool.Route(std::make_shared<const cep::Event>(b.Build()));
+      pool.AdvanceWatermark(cep::EventTime::FromMillis(1'000 + i));
+      ++routed;
+    }
+    pool.Finish();
+  });
+  // With the sink stuck, the slot stops at its alert limit, its queue fills and
+  // the router blocks: routing stalls far short of the input.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((pool.sink_waits() == 0 || pool.queue_depth(0) < 4) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_GT(pool.sink_waits(), 0u) << "the slot should be waiting for the stuck sink";
+  ASSERT_EQ(pool.queue_depth(0), 4u) << "the router should have filled the stalled slot's queue";
+  // The slot took at most its limit plus one batch; the router at most one
+  // more queue's worth and the event in its hand.
+  EXPECT_LE(routed.load(), 8 + 4 + 4 + 1) << "routing should be held back by the stuck sink";
+  release = true;
+  release.notify_all();
+  router.join();
+  collector.join();
+  EXPECT_EQ(collected.load(), static_cast<size_t>(kEvents));
+  EXPECT_LE(pool.max_pending_alerts_seen(), 8u + 4u) << "the limit plus one queue's worth";
+  EXPECT_GT(pool.backpressure_waits(), 0u);
 }
 
 }  // namespace
