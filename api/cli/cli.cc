@@ -26,7 +26,6 @@ struct PlannedCommand {
 
 std::vector<PlannedCommand> PlannedCommands() {
   return {
-      {"bench", "throughput and latency benchmark", 4, {}},
       {"rulesets",
        "manage rulesets through the REST API",
        6,
@@ -99,6 +98,7 @@ int RunCli(int argc, const char* const* argv) {
   AddDemoCommand(app, action);
   AddGenCommand(app, action);
   AddBrokerCommand(app, action);
+  AddBenchCommand(app, action);
   for (const PlannedCommand& planned : PlannedCommands()) AddPlanned(app, planned, action);
 
   try {

@@ -16,9 +16,10 @@ using Action = std::function<int()>;
 // and a callback that sets `action` when the command is chosen.
 void AddCheckCommand(CLI::App& app, Action& action);
 void AddReplayCommand(CLI::App& app, Action& action);
+void AddGenCommand(CLI::App& app, Action& action);
 void AddBrokerCommand(CLI::App& app, Action& action);
 void AddServeCommand(CLI::App& app, Action& action);
 void AddDemoCommand(CLI::App& app, Action& action);
-void AddGenCommand(CLI::App& app, Action& action);
+void AddBenchCommand(CLI::App& app, Action& action);
 
 }  // namespace api

@@ -21,6 +21,7 @@
 #include "cep/base/status.h"
 #include "cep/base/time.h"
 #include "engine/gen/transaction_generator.h"
+#include "engine/kafka/producer.h"
 
 namespace api {
 namespace {
@@ -32,8 +33,10 @@ struct GenCommandOptions {
   std::string start = "2026-01-01T00:00:00Z";
   double fraud_rate = 0.002;
   std::vector<std::string> scenarios;
-  std::string format = "jsonl";
+  std::string format;  // empty: jsonl to a file, protobuf to Kafka
   std::string out = "-";
+  std::string brokers;  // produce to Kafka instead of writing --out
+  std::string topic = "transactions";
   double rate = 0;
   std::string max_out_of_orderness = "0s";
 };
@@ -161,20 +164,42 @@ cep::Result<engine::GenOptions> ToGenOptions(const GenCommandOptions& o) {
   return options;
 }
 
+// To Kafka: one record per transaction, key = account_id (so an account's
+// events stay in order on one partition), value protobuf, or JSON with
+// --format jsonl.
+RecordSink KafkaSink(engine::kafka::Producer& producer, const std::string& topic, bool json) {
+  return [&producer, topic, json, bytes = std::string()](const cep::v1::Transaction& tx) mutable {
+    bytes = json ? wire::TransactionToJson(tx) : tx.SerializeAsString();
+    return producer.Produce(topic, tx.account_id(), bytes);
+  };
+}
+
 int RunGen(const GenCommandOptions& o) {
+  ShutdownSignal shutdown;  // first: Ctrl-C ends an unbounded or paced stream cleanly
   auto options = ToGenOptions(o);
   if (!options) {
     std::cerr << "cep gen: " << options.error().message() << "\n";
     return kExitUsage;
   }
-  auto file = OutputFile::Open(o.out);
+  std::unique_ptr<engine::kafka::Producer> producer;
+  if (!o.brokers.empty()) {
+    auto created = engine::kafka::Producer::Create({.bootstrap = o.brokers, .client_id = "cep-gen"});
+    if (!created) {
+      std::cerr << "cep gen: " << created.error().message() << "\n";
+      return kExitUserError;
+    }
+    producer = std::move(*created);
+  }
+  auto file = OutputFile::Open(producer ? "-" : o.out);
   if (!file) {
     std::cerr << "cep gen: " << file.error().message() << "\n";
     return kExitUserError;
   }
-  const RecordSink sink = o.format == "protobuf" ? ProtobufSink(**file) : JsonlSink(**file);
+  const std::string format = !o.format.empty() ? o.format : producer ? "protobuf" : "jsonl";
+  const RecordSink sink = producer               ? KafkaSink(*producer, o.topic, format == "jsonl")
+                          : format == "protobuf" ? ProtobufSink(**file)
+                                                   : JsonlSink(**file);
 
-  ShutdownSignal shutdown;  // Ctrl-C ends an unbounded or paced stream cleanly
   const std::stop_token stop = shutdown.token();
   const auto started = std::chrono::steady_clock::now();
   engine::TransactionGenerator generator(*std::move(options));
@@ -196,6 +221,14 @@ int RunGen(const GenCommandOptions& o) {
   if (cep::Status flushed = (*file)->Flush(); !flushed.ok()) {
     std::cerr << "cep gen: " << flushed.message() << "\n";
     return kExitUserError;
+  }
+  if (producer) {
+    if (cep::Status flushed = producer->Flush(std::chrono::seconds(30)); !flushed.ok() ||
+                                                                         producer->failed() > 0) {
+      std::cerr << "cep gen: " << producer->failed() << " records not delivered to " << o.brokers
+                << ": " << producer->first_error().message() << "\n";
+      return kExitUserError;
+    }
   }
   PrintSummary(generator, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return kExitOk;
@@ -222,10 +255,12 @@ void AddGenCommand(CLI::App& app, Action& action) {
       ->check(CLI::Range(0.0, 1.0));
   command->add_option("--scenario", o->scenarios, "inject only these scenarios (repeatable; default: all)")
       ->check(CLI::IsMember(engine::TransactionGenerator::ScenarioNames()));
-  command->add_option("--format", o->format, "jsonl|protobuf (length-delimited cep.v1.Transaction)")
-      ->capture_default_str()
+  command->add_option("--format", o->format, "jsonl|protobuf (length-delimited cep.v1.Transaction); default jsonl to a file, protobuf to Kafka")
       ->check(CLI::IsMember({"jsonl", "protobuf"}));
   command->add_option("--out", o->out, "write to FILE, or - for stdout")->capture_default_str();
+  command->add_option("--brokers", o->brokers,
+                      "produce to Kafka at HOST:PORT instead (key = account_id; protobuf, or JSON with --format jsonl)");
+  command->add_option("--topic", o->topic, "topic for --brokers")->capture_default_str();
   command->add_option("--rate", o->rate, "events per second of wall time (0: as fast as possible)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

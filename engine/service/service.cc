@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <stop_token>
@@ -55,6 +56,14 @@ struct Service::Impl {
   std::atomic<uint64_t> alerts{0}, shadow_alerts{0}, produce_errors{0};
   std::atomic<int64_t> watermark{cep::EventTime::Min().millis()};
   std::atomic<bool> running{true};
+
+  // HTTP ingest: any thread appends, the source thread takes the lot per loop.
+  std::mutex ingest_mutex;
+  std::condition_variable ingest_space;
+  std::vector<std::string> ingest_queue;  // guarded by ingest_mutex
+  bool ingest_closed = false;             // guarded by ingest_mutex: stopping
+  std::vector<std::string> ingesting;     // source thread
+  int64_t ingest_offset = 0;              // source thread
   mutable std::mutex error_mutex;
   cep::Status error;  // guarded by error_mutex
 
@@ -98,9 +107,28 @@ struct Service::Impl {
     }
   }
 
+  void DrainIngest(cep::WallTime now, bool close = false) {
+    {
+      std::lock_guard lock(ingest_mutex);
+      ingest_closed = ingest_closed || close;
+      ingesting.swap(ingest_queue);
+    }
+    if (ingesting.empty() && !close) return;
+    ingest_space.notify_all();
+    for (const std::string& value : ingesting) {
+      kafka::Record record;
+      record.topic = "http";
+      record.partition = Service::kIngestPartition;
+      record.offset = ingest_offset++;
+      record.value = value;
+      OnRecord(record, now);
+    }
+    ingesting.clear();
+  }
+
   void OnRecord(const kafka::Record& record, cep::WallTime now) {
     records.fetch_add(1, std::memory_order_relaxed);
-    next_offsets[record.partition] = record.offset + 1;
+    if (record.partition != Service::kIngestPartition) next_offsets[record.partition] = record.offset + 1;
     Lane& first = *lanes.front();
     auto event = first.decoder->Decode(record.value, first.seq);
     if (!event) {
@@ -138,9 +166,11 @@ struct Service::Impl {
         break;
       }
       for (const kafka::Record& record : *batch) OnRecord(record, now);
+      DrainIngest(now);
       AdvanceWatermark(now);
       side_producer->Poll();
     }
+    DrainIngest(options.clock->Now(), /*close=*/true);  // accepted records are not dropped
     // Drain: the slots finish what is queued; nothing fires early.
     for (auto& lane : lanes) lane->pool->Stop();
     for (auto& lane : lanes) {
@@ -262,6 +292,22 @@ void Service::Stop() {
 }
 
 bool Service::running() const { return impl_->running.load(); }
+
+size_t Service::Ingest(std::vector<std::string> records, std::chrono::milliseconds timeout) {
+  Impl& i = *impl_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  size_t queued = 0;
+  std::unique_lock lock(i.ingest_mutex);
+  for (std::string& record : records) {
+    const bool space = i.ingest_space.wait_until(lock, deadline, [&] {
+      return i.ingest_queue.size() < i.options.ingest_capacity || i.ingest_closed;
+    });
+    if (!space || i.ingest_closed) break;
+    i.ingest_queue.push_back(std::move(record));
+    ++queued;
+  }
+  return queued;
+}
 
 cep::Status Service::error() const {
   std::lock_guard lock(impl_->error_mutex);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,6 +27,7 @@ struct ServiceOptions {
   std::function<void(const cep::v1::Alert&)> on_alert;
   size_t max_record_bytes = 64 * 1024;  // bigger input records are dead-lettered
   size_t poll_batch = 1024;             // records per consumer poll
+  size_t ingest_capacity = 65'536;      // records waiting in the HTTP ingest queue
 };
 
 // Counters of a running service, read from any thread.
@@ -63,6 +65,16 @@ class Service {
   Service& operator=(const Service&) = delete;
 
   void Stop();
+
+  // The HTTP ingest hook (POST /v1/events, issue #6): records (the bytes of
+  // the input format) that enter the same pipeline as Kafka input, decoded and
+  // routed by the source thread in order, with their own partition in the
+  // watermark (kIngestPartition; it idles out like any other). Undecodable
+  // ones go to the dead-letter topic. Blocks while the ingest queue is full
+  // (backpressure), for at most `timeout`: returns how many were queued.
+  static constexpr int32_t kIngestPartition = -1;
+  size_t Ingest(std::vector<std::string> records, std::chrono::milliseconds timeout);
+
   ServiceStats stats() const;
   // The first error that stopped the service by itself (OK while running well).
   cep::Status error() const;

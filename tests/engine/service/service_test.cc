@@ -719,3 +719,38 @@ TEST_F(ServiceTest, StopCommitsTheConsumedOffsetsForTheGroup) {
 
 }  // namespace
 }  // namespace engine
+
+namespace engine {
+namespace {
+
+// 8. The HTTP ingest hook: records handed to Ingest enter the same pipeline as
+// Kafka input (decoded, watermarked on their own partition, routed), and bad
+// ones are dead-lettered the same way.
+TEST_F(ServiceTest, IngestedRecordsJoinThePipelineLikeKafkaRecords) {
+  ServiceConfig config = Config("-ingest");
+  config.kafka.input_format = "json";
+  CreateTopics(config.kafka, 1);
+  Service* service = StartService(config, {CompileOrFail(kBigSpendRules)});
+  ASSERT_NE(service, nullptr);
+  std::vector<std::string> records;
+  for (int i = 0; i < 10; ++i) {
+    records.push_back(R"({"id":"h)" + std::to_string(i) + R"(","account_id":"a1","amount":200,"ts":)" +
+                      std::to_string(kT0 + i * 1'000) + "}");
+  }
+  records.push_back(R"({"id":"bad","account_id":"a1","amount":"lots","ts":1})");
+  records.push_back(R"({"id":"last","account_id":"a1","amount":1,"ts":)" + std::to_string(kT0 + 3'600'000) + "}");
+  EXPECT_EQ(service->Ingest(records, seconds(10)), records.size());
+  ASSERT_TRUE(WaitForStats(
+      *service, [&](const ServiceStats& s) { return s.records == records.size(); },
+      "every ingested record taken"));
+  ASSERT_TRUE(WaitForStats(
+      *service, [&](const ServiceStats& s) { return s.alerts == 10; }, "an alert per big spend"));
+  service->Stop();
+  const ServiceStats stats = service->stats();
+  EXPECT_EQ(stats.dead_letters, 1u);
+  EXPECT_EQ(stats.events, 11u);
+  EXPECT_EQ(service->Ingest({R"({"id":"late"})"}, seconds(1)), 0u) << "a stopped service takes nothing";
+}
+
+}  // namespace
+}  // namespace engine

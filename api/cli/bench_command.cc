@@ -1,0 +1,395 @@
+// `cep bench`: the service's throughput without and with Kafka, and alert
+// latency through the embedded broker (engine/bench/pipeline_bench.h does the
+// measuring; this file parses options, prints the table and writes JSON).
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/cli/cli.h"
+#include "api/cli/command.h"
+#include "api/cli/service_launch.h"
+#include "api/demo/embedded_rulesets.h"
+#include "api/system_clock.h"
+#include "engine/bench/pipeline_bench.h"
+
+namespace api {
+namespace {
+
+constexpr const char* kDefaultRules = "tests/bench/bench_50_rules.rules";
+constexpr uint64_t kEngineEvents = 1'000'000;
+// What 8 partitions of the embedded broker keep (5 MiB each) with room to
+// spare: generated records are ~130 bytes, ~190 with Kafka's record overhead.
+constexpr uint64_t kKafkaEvents = 150'000;
+// Records kept in memory for the latency run (~250 bytes each with the key).
+constexpr uint64_t kMaxLatencyRecords = 4'000'000;
+
+struct BenchOptions {
+  std::string mode = "all";
+  uint64_t events = 0;  // 0: per mode (kEngineEvents, kKafkaEvents)
+  std::vector<std::string> rules;
+  uint32_t slots = 2;
+  int partitions = 8;
+  double rate = 0;  // 0: half the kafka run's rate
+  std::string duration = "20s";
+  uint64_t seed = 42;
+  uint32_t accounts = 10'000;
+  std::string alert_format = "protobuf";
+  std::string json;
+  size_t watermark_every = 1024;
+  std::vector<std::string> consumer_set;  // KEY=VALUE librdkafka properties
+  std::vector<std::string> producer_set;
+};
+
+cep::Result<std::map<std::string, std::string>> ParseSettings(const std::vector<std::string>& pairs,
+                                                              std::string_view flag) {
+  std::map<std::string, std::string> settings;
+  for (const std::string& pair : pairs) {
+    const size_t eq = pair.find('=');
+    if (eq == 0 || eq == std::string::npos) {
+      return cep::Unexpected(cep::InvalidArgument(std::string(flag) + ": '" + pair +
+                                                  "' is not KEY=VALUE"));
+    }
+    settings[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  return settings;
+}
+
+void Progress(std::string_view line) {
+  std::fprintf(stderr, "cep bench: %.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return in ? one + " " + five + " " + fifteen : "?";
+}
+
+cep::Result<std::vector<RulesetSource>> RulesetSources(const BenchOptions& o) {
+  if (!o.rules.empty()) return ReadRulesetFiles(o.rules);
+  if (std::filesystem::exists(kDefaultRules)) return ReadRulesetFiles({kDefaultRules});
+  std::vector<RulesetSource> sources;
+  for (const EmbeddedRuleset& r : EmbeddedRulesets()) {
+    sources.push_back({"rulesets/" + std::string(r.file), std::string(r.text)});
+  }
+  return sources;
+}
+
+double Cpu(const engine::bench::Timing& t) { return t.cpu_user_s + t.cpu_sys_s; }
+
+nlohmann::json TimingJson(const engine::bench::Timing& t, uint64_t events) {
+  return {{"wall_s", t.wall_s},
+          {"cpu_user_s", t.cpu_user_s},
+          {"cpu_sys_s", t.cpu_sys_s},
+          {"events_per_s", t.events_per_s(events)},
+          {"cpu_us_per_event", events > 0 ? Cpu(t) * 1e6 / static_cast<double>(events) : 0}};
+}
+
+void PrintRow(std::string_view what, const std::string& figure) {
+  fmt::print("  {:<40} {}\n", what, figure);
+}
+
+std::string RateLine(const engine::bench::Timing& t, uint64_t events) {
+  return fmt::format(
+      "{:.0f} events/s  ({} events, {:.3f} s wall, CPU {:.2f} s user + {:.2f} s sys = {:.2f} "
+      "cores, {:.2f} us/event)",
+      t.events_per_s(events), events, t.wall_s, t.cpu_user_s, t.cpu_sys_s,
+      t.wall_s > 0 ? Cpu(t) / t.wall_s : 0,
+      events > 0 ? Cpu(t) * 1e6 / static_cast<double>(events) : 0);
+}
+
+void PrintEngine(const engine::bench::EngineBenchResult& r) {
+  fmt::print("engine (in-memory protobuf records -> decode -> SlotPool -> alerts serialized)\n");
+  PrintRow("throughput", RateLine(r.timing, r.events));
+  PrintRow("alerts", fmt::format("{} ({} bytes serialized)", r.alerts, r.alert_bytes));
+  PrintRow("late / decode errors / queue-full waits",
+           fmt::format("{} / {} / {}", r.late, r.decode_errors, r.backpressure_waits));
+  PrintRow("live (key group, key) states", std::to_string(r.keys));
+}
+
+void PrintKafka(const engine::bench::KafkaBenchResult& r) {
+  fmt::print("kafka (embedded broker -> Service: consume, decode, rules, alerts produced)\n");
+  PrintRow("throughput (first record to flushed)", RateLine(r.service, r.events));
+  PrintRow("consumed (first record to last)",
+           fmt::format("{:.3f} s ({:.0f} events/s); Stop (drain, flush, commit) {:.3f} s",
+                       r.consume_s,
+                       r.consume_s > 0 ? static_cast<double>(r.events) / r.consume_s : 0,
+                       r.stop_s));
+  PrintRow("group join before first record", fmt::format("{:.2f} s", r.group_join_s));
+  PrintRow("pre-produce (producer -> broker)", RateLine(r.produce, r.records));
+  PrintRow("read back (plain consumer, no group)", RateLine(r.read_back, r.read_back_records));
+  std::string offsets;
+  for (size_t p = 0; p < r.end_offsets.size(); ++p) {
+    offsets += fmt::format("{}{}..{}", p > 0 ? " " : "", r.first_offsets[p], r.end_offsets[p]);
+  }
+  PrintRow("input offsets per partition", offsets + " (all from 0: nothing dropped)");
+  PrintRow("alerts produced / in topic", fmt::format("{} / {}", r.alerts, r.alerts_in_topic));
+  PrintRow("late / dead letters / produce errors",
+           fmt::format("{} / {} / {}", r.late, r.dead_letters, r.produce_errors));
+}
+
+void PrintLatency(const engine::bench::LatencyBenchResult& r, double rate) {
+  fmt::print("latency (paced producer -> broker -> Service -> alerts topic -> reader)\n");
+  PrintRow("rate asked / achieved",
+           fmt::format("{:.0f} / {:.0f} events/s ({} events in {:.2f} s)", rate, r.achieved_rate,
+                       r.produced, r.produce_s));
+  PrintRow("alert latency p50 / p90 / p99 / max",
+           fmt::format("{:.2f} / {:.2f} / {:.2f} / {:.2f} ms (mean {:.2f} ms)", r.p50_ms,
+                       r.p90_ms, r.p99_ms, r.max_ms, r.mean_ms));
+  PrintRow("alerts measured / read / without event",
+           fmt::format("{} / {} / {}", r.measured, r.alerts_read, r.without_event));
+  PrintRow("CPU during the run",
+           fmt::format("{:.2f} s user + {:.2f} s sys = {:.2f} cores", r.timing.cpu_user_s,
+                       r.timing.cpu_sys_s, r.timing.wall_s > 0 ? Cpu(r.timing) / r.timing.wall_s : 0));
+}
+
+int RunBench(const BenchOptions& o) {
+  auto duration = cep::ParseDuration(o.duration);
+  if (!duration || duration->millis() <= 0) {
+    std::cerr << "cep bench: --duration: "
+              << (duration ? "must be > 0" : duration.error().message()) << "\n";
+    return kExitUsage;
+  }
+  auto consumer_settings = ParseSettings(o.consumer_set, "--consumer-set");
+  auto producer_settings = ParseSettings(o.producer_set, "--producer-set");
+  if (!consumer_settings || !producer_settings) {
+    std::cerr << "cep bench: "
+              << (consumer_settings ? producer_settings.error() : consumer_settings.error()).message()
+              << "\n";
+    return kExitUsage;
+  }
+  const engine::bench::KafkaTuning tuning{*consumer_settings, *producer_settings};
+  const bool all = o.mode == "all";
+  const bool run_engine = all || o.mode == "engine";
+  const bool run_kafka = all || o.mode == "kafka" || (o.mode == "latency" && o.rate <= 0);
+  const bool run_latency = all || o.mode == "latency";
+
+  auto sources = RulesetSources(o);
+  if (!sources) {
+    std::cerr << "cep bench: " << sources.error().message() << "\n";
+    return kExitUserError;
+  }
+  auto compiled = CompileRulesets(*sources);
+  if (!compiled) return kExitUserError;
+  size_t rule_count = 0;
+  std::string names;
+  for (size_t i = 0; i < compiled->size(); ++i) {
+    rule_count += (*compiled)[i].program->rules.size();
+    names += (i > 0 ? ", " : "") + (*sources)[i].name;
+  }
+  const std::string load_before = LoadAverage();
+  std::fprintf(stderr, "cep bench: %zu rules from %s; load average %s on %u cores\n", rule_count,
+               names.c_str(), load_before.c_str(), std::thread::hardware_concurrency());
+
+  engine::GenOptions gen;
+  gen.seed = o.seed;
+  gen.accounts = o.accounts;
+  const uint64_t engine_events = o.events > 0 ? o.events : kEngineEvents;
+  const uint64_t kafka_events = o.events > 0 ? o.events : kKafkaEvents;
+  nlohmann::json report = {{"rules", names},         {"rule_count", rule_count},
+                           {"slots", o.slots},       {"partitions", o.partitions},
+                           {"seed", o.seed},         {"accounts", o.accounts},
+                           {"alert_format", o.alert_format},
+                           {"cores", std::thread::hardware_concurrency()},
+                           {"consumer_settings", tuning.consumer},
+                           {"producer_settings", tuning.producer},
+                           {"load_average_before", load_before}};
+  const bool json_alerts = o.alert_format == "json";
+  SystemClock clock;
+  std::vector<engine::bench::InputRecord> records;
+  std::vector<uint64_t> ids;
+  auto ensure_records = [&](uint64_t n) {
+    if (records.size() >= n) return;
+    Progress("generating " + std::to_string(n) + " transactions (untimed)");
+    records = engine::bench::GenerateRecords(gen, n, &ids);
+  };
+  auto prefix = [&](uint64_t n) {
+    return std::span<const engine::bench::InputRecord>(records).first(n);
+  };
+  int exit_code = kExitOk;
+
+  fmt::print("cep bench: {} rules ({}), {} slot(s) per ruleset, seed {}, {} accounts\n",
+             rule_count, names, o.slots, o.seed, o.accounts);
+  if (run_engine) {
+    ensure_records(engine_events);
+    engine::bench::EngineBenchOptions options;
+    options.slots = o.slots;
+    options.json_alerts = json_alerts;
+    options.watermark_every = o.watermark_every;
+    auto r = engine::bench::RunEngineBench(*compiled, prefix(engine_events), options, Progress);
+    if (!r) {
+      std::cerr << "cep bench: engine: " << r.error().message() << "\n";
+      exit_code = kExitUserError;
+    } else {
+      PrintEngine(*r);
+      report["engine"] = {{"events", r->events},
+                          {"alerts", r->alerts},
+                          {"alert_bytes", r->alert_bytes},
+                          {"late", r->late},
+                          {"decode_errors", r->decode_errors},
+                          {"backpressure_waits", r->backpressure_waits},
+                          {"keys", r->keys},
+                          {"timing", TimingJson(r->timing, r->events)}};
+    }
+    std::fflush(stdout);
+  }
+  double kafka_rate = 0;
+  if (run_kafka) {
+    ensure_records(kafka_events);
+    engine::bench::KafkaBenchOptions options;
+    options.partitions = o.partitions;
+    options.slots = o.slots;
+    options.json_alerts = json_alerts;
+    options.clock = &clock;
+    options.kafka = tuning;
+    auto r = engine::bench::RunKafkaBench(*compiled, prefix(kafka_events), options, Progress);
+    if (!r) {
+      std::cerr << "cep bench: kafka: " << r.error().message() << "\n";
+      exit_code = kExitUserError;
+    } else {
+      PrintKafka(*r);
+      kafka_rate = r->service.events_per_s(r->events);
+      report["kafka"] = {{"events", r->events},
+                         {"alerts", r->alerts},
+                         {"alerts_in_topic", r->alerts_in_topic},
+                         {"late", r->late},
+                         {"dead_letters", r->dead_letters},
+                         {"produce_errors", r->produce_errors},
+                         {"group_join_s", r->group_join_s},
+                         {"consume_s", r->consume_s},
+                         {"stop_s", r->stop_s},
+                         {"first_offsets", r->first_offsets},
+                         {"end_offsets", r->end_offsets},
+                         {"service", TimingJson(r->service, r->events)},
+                         {"pre_produce", TimingJson(r->produce, r->records)},
+                         {"read_back", TimingJson(r->read_back, r->read_back_records)}};
+    }
+    std::fflush(stdout);
+  }
+  if (run_latency) {
+    const double rate = o.rate > 0 ? o.rate : kafka_rate / 2;
+    if (rate <= 0) {
+      std::cerr << "cep bench: latency: no rate (give --rate, or let the kafka run measure one)\n";
+      exit_code = kExitUserError;
+    } else {
+      engine::bench::LatencyBenchOptions options;
+      options.partitions = o.partitions;
+      options.slots = o.slots;
+      options.json_alerts = json_alerts;
+      options.rate = rate;
+      options.duration = std::chrono::milliseconds(duration->millis());
+      options.clock = &clock;
+      options.kafka = tuning;
+      const double wanted = static_cast<double>(options.warmup) +
+                            rate * static_cast<double>(duration->millis()) / 1000.0 + 1;
+      const uint64_t n = std::min<uint64_t>(kMaxLatencyRecords, static_cast<uint64_t>(wanted));
+      if (static_cast<double>(n) < wanted) {
+        Progress("latency: at most " + std::to_string(n) + " records kept; the run ends early");
+      }
+      ensure_records(n);
+      auto r = engine::bench::RunLatencyBench(*compiled, records, ids, options, Progress);
+      if (!r) {
+        std::cerr << "cep bench: latency: " << r.error().message() << "\n";
+        exit_code = kExitUserError;
+      } else {
+        PrintLatency(*r, rate);
+        report["latency"] = {{"rate", rate},
+                             {"achieved_rate", r->achieved_rate},
+                             {"produced", r->produced},
+                             {"events", r->events},
+                             {"alerts_read", r->alerts_read},
+                             {"measured", r->measured},
+                             {"without_event", r->without_event},
+                             {"p50_ms", r->p50_ms},
+                             {"p90_ms", r->p90_ms},
+                             {"p99_ms", r->p99_ms},
+                             {"max_ms", r->max_ms},
+                             {"mean_ms", r->mean_ms},
+                             {"timing", TimingJson(r->timing, r->produced)}};
+      }
+    }
+  }
+  const std::string load_after = LoadAverage();
+  fmt::print("load average before / after: {} / {} ({} cores)\n", load_before, load_after,
+             std::thread::hardware_concurrency());
+  report["load_average_after"] = load_after;
+  if (!o.json.empty()) {
+    std::ofstream out(o.json);
+    out << report.dump(2) << "\n";
+    if (!out) {
+      std::cerr << "cep bench: cannot write '" << o.json << "'\n";
+      return kExitUserError;
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& app, Action& action) {
+  auto o = std::make_shared<BenchOptions>();
+  CLI::App* command = app.add_subcommand("bench", "throughput and latency benchmark");
+  command->add_option("--mode", o->mode, "engine|kafka|latency|all")
+      ->check(CLI::IsMember({"engine", "kafka", "latency", "all"}))
+      ->capture_default_str();
+  command->add_option("--events", o->events,
+                      "events per throughput run (0: 1,000,000 engine, 150,000 kafka)")
+      ->capture_default_str();
+  command->add_option("--rules", o->rules,
+                      std::string("ruleset file (repeatable; default: ") + kDefaultRules +
+                          " if found, else the example rulesets)");
+  command->add_option("--slots", o->slots, "worker slots per ruleset")
+      ->check(CLI::Range(1u, 256u))
+      ->capture_default_str();
+  command->add_option("--partitions", o->partitions, "partitions of the input topic")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  command->add_option("--rate", o->rate, "latency run: events/s (0: half the kafka run's rate)")
+      ->check(CLI::Range(0.0, 1e8))
+      ->capture_default_str();
+  command->add_option("--duration", o->duration, "latency run: how long to produce")
+      ->capture_default_str();
+  command->add_option("--seed", o->seed, "generator seed")->capture_default_str();
+  command->add_option("--accounts", o->accounts, "accounts in the generated population")
+      ->check(CLI::Range(10u, 10'000'000u))
+      ->capture_default_str();
+  command->add_option("--alert-format", o->alert_format, "protobuf|json alerts")
+      ->check(CLI::IsMember({"protobuf", "json"}))
+      ->capture_default_str();
+  command->add_option("--watermark-every", o->watermark_every,
+                      "engine run: events between watermarks (the service: one per poll)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30))
+      ->capture_default_str();
+  command->add_option("--consumer-set", o->consumer_set,
+                      "KEY=VALUE librdkafka property for every consumer of the Kafka runs "
+                      "(repeatable; e.g. fetch.wait.max.ms=5)");
+  command->add_option("--producer-set", o->producer_set,
+                      "KEY=VALUE librdkafka property for every producer of the Kafka runs "
+                      "(repeatable; e.g. linger.ms=1)");
+  command->add_option("--json", o->json, "also write the results as JSON to FILE");
+  command->footer(
+      "engine:  N generated transactions as protobuf bytes in memory -> decode -> one SlotPool\n"
+      "         per ruleset -> alerts serialized; no Kafka. Events/s (wall) and CPU time.\n"
+      "kafka:   the embedded broker holds N pre-produced records; the service (new consumer\n"
+      "         group) consumes, decodes, runs the rules and produces alerts; timed from its\n"
+      "         first record until everything is processed and the alerts flushed. The broker\n"
+      "         keeps only 5 MiB per partition: the run checks that nothing was dropped.\n"
+      "latency: a producer paced at --rate; a reader of the alerts topic measures each alert's\n"
+      "         time since its completing event was produced (p50/p90/p99/max).\n"
+      "Progress goes to stderr, the results to stdout (and --json FILE).");
+  command->callback([&action, o] { action = [o] { return RunBench(*o); }; });
+}
+
+}  // namespace api
