@@ -21,23 +21,23 @@ namespace cep {
 // Threading: one owner (the slot that owns the key).
 class EventTimeBuffer {
  public:
-  // Adds an event. In-order arrival (the common case) appends in O(1); an
-  // out-of-order event is inserted at its place.
+  // Adds an event. In-order arrival (the common case) appends to a sorted run
+  // in O(1); an out-of-order event goes to a min-heap in O(log n). (Inserting
+  // it into the run was O(n): with partitions interleaving, the buffer holds a
+  // fetch's worth of events and that cost dominated.)
   void Add(std::shared_ptr<const Event> event);
 
   // Moves every event with ts <= watermark to `out`, in (ts, seq) order.
   void ReleaseUpTo(EventTime watermark, std::vector<std::shared_ptr<const Event>>& out);
 
-  bool empty() const { return events_.empty(); }
-  size_t size() const { return events_.size(); }
+  bool empty() const { return in_order_.empty() && out_of_order_.empty(); }
+  size_t size() const { return in_order_.size() + out_of_order_.size(); }
   // The earliest buffered ts: when the watermark reaches it, there is work.
-  std::optional<EventTime> earliest() const {
-    if (events_.empty()) return std::nullopt;
-    return events_.front()->ts();
-  }
+  std::optional<EventTime> earliest() const;
 
  private:
-  std::deque<std::shared_ptr<const Event>> events_;  // sorted by (ts, seq)
+  std::deque<std::shared_ptr<const Event>> in_order_;      // sorted by (ts, seq)
+  std::vector<std::shared_ptr<const Event>> out_of_order_;  // a min-heap by (ts, seq)
 };
 
 }  // namespace cep

@@ -170,6 +170,9 @@ int RunBench(const BenchOptions& o) {
               << "\n";
     return kExitUsage;
   }
+  // What `cep serve` uses against the embedded broker (api/cli/service_launch.cc):
+  // the mock holds a fetch for all of fetch.wait.max.ms. --consumer-set wins.
+  consumer_settings->try_emplace("fetch.wait.max.ms", "5");
   const engine::bench::KafkaTuning tuning{*consumer_settings, *producer_settings};
   const bool all = o.mode == "all";
   const bool run_engine = all || o.mode == "engine";

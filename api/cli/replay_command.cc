@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -37,7 +38,7 @@ struct ReplayOptions {
   std::string max_out_of_orderness = "0s";
   std::string alerts = "-";
   std::string report;
-  int threads = 1;
+  int threads = 0;  // 0: one per core
   std::string label_field;  // ground truth: alerts are scored against it
   // Arrive with the backtesting issue (#7); refused plainly until then.
   std::string feedback_delay, compare, html;
@@ -232,7 +233,9 @@ int RunReplay(const ReplayOptions& o) {
     ++totals.alerts_by_rule[alert.rule()];
     if (totals.labels) to_score.push_back(alert);
   });
-  engine::SlotPool pool(program, {static_cast<uint32_t>(o.threads), 4096});
+  const uint32_t slots = o.threads > 0 ? static_cast<uint32_t>(o.threads)
+                                       : std::max(1u, std::thread::hardware_concurrency());
+  engine::SlotPool pool(program, {slots, 4096});
   // The collector writes alerts in their documented order as soon as every
   // slot's watermark has passed their ts by the ordering holdback (see
   // SlotPool::ordering_holdback), so the output does not depend on the thread
@@ -325,8 +328,9 @@ void AddReplayCommand(CLI::App& app, Action& action) {
   command->add_option("--alerts", o->alerts, "alerts as JSONL to FILE, or - for stdout")
       ->capture_default_str();
   command->add_option("--report", o->report, "write a JSON report (events, alerts per rule)");
-  command->add_option("--threads", o->threads, "worker slots (the output is the same for any count)")
-      ->check(CLI::Range(1, 256))
+  command->add_option("--threads", o->threads,
+                      "worker slots, 0 for one per core (the output is the same for any count)")
+      ->check(CLI::Range(0, 256))
       ->capture_default_str();
   command->add_option("--label-field", o->label_field,
                       "ground-truth field (1 fraud, 0 not): score alerts, precision and recall");

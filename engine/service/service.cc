@@ -235,6 +235,9 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
   kafka::ProducerOptions producer_options;
   producer_options.bootstrap = impl->options.bootstrap;
   producer_options.settings = config.kafka.producer_settings;
+  // Alerts are few and wanted at once: batch for at most 1 ms (librdkafka's
+  // default is 5 ms). A setting in the config wins.
+  producer_options.settings.try_emplace("linger.ms", "1");
   for (rules::CompiledRuleset& ruleset : impl->options.rulesets) {
     auto lane = std::make_unique<Lane>();
     lane->ruleset = ruleset;
