@@ -1,6 +1,5 @@
 // `cep broker`: the embedded Kafka-protocol broker (engine/kafka/embedded_broker.h)
 // as a process of its own, for development and tests.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -41,28 +40,10 @@ std::string CheckTopicName(const std::string& name) {
   return {};
 }
 
-// While it lives, log lines go to stderr so that stdout carries only the bootstrap
-// line, which scripts read.
-class LogToStderr {
- public:
-  LogToStderr() : previous_(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>(
-        "cep", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-    logger->set_level(previous_->level());
-    spdlog::set_default_logger(std::move(logger));
-  }
-  ~LogToStderr() { spdlog::set_default_logger(previous_); }
-  LogToStderr(const LogToStderr&) = delete;
-  LogToStderr& operator=(const LogToStderr&) = delete;
-
- private:
-  std::shared_ptr<spdlog::logger> previous_;
-};
-
 int RunBroker(const BrokerOptions& o) {
   // Before any thread starts (librdkafka's), so that only its watcher sees signals.
   ShutdownSignal shutdown;
-  LogToStderr log_to_stderr;
+  // Logs already go to stderr (RunCli), so stdout carries only the bootstrap line.
   engine::kafka::EmbeddedBroker::Options options;
   options.brokers = o.brokers;
   options.port = o.port;

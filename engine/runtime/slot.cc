@@ -88,8 +88,10 @@ void Slot::Publish() {
   }
   ready_.clear();
   // Release: the collector that reads this watermark also sees the alerts.
-  const int64_t before = done_watermark_.exchange(applied_.millis(), std::memory_order_acq_rel);
-  if (moved || before != applied_.millis()) signal_.Notify();
+  done_watermark_.store(applied_.millis(), std::memory_order_release);
+  // Wake the collector for alerts only: watermark progress alone is picked up
+  // at its next poll, so a slot that keeps up does not cost a wake-up per batch.
+  if (moved) signal_.Notify();
 }
 
 void Slot::Run() {

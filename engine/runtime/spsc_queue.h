@@ -88,7 +88,12 @@ class SpscQueue {
     cells_[head & mask_] = T{};  // release what the cell held (events) now, not on reuse
     head_.store(head + 1, std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_seq_cst);  // see TryPush
-    if (producer_sleeping_.load(std::memory_order_relaxed)) head_.notify_one();
+    // A producer sleeps on a full ring: wake it once half is free, not per
+    // item, or a slower consumer would pay two wake-ups for every item.
+    if (producer_sleeping_.load(std::memory_order_relaxed) &&
+        static_cast<uint32_t>(cached_tail_ - (head + 1)) <= capacity_ / 2) {
+      head_.notify_one();
+    }
     return true;
   }
 
