@@ -3,14 +3,19 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include "api/cli/cli.h"
 #include "api/cli/command.h"
 #include "api/cli/service_launch.h"
 #include "api/cli/shutdown.h"
 #include "api/config/config_loader.h"
+#include "api/proto/alert_json.h"
 #include "api/system_clock.h"
 #include "engine/service/service.h"
 
@@ -19,7 +24,38 @@ namespace {
 
 constexpr auto kStatsEvery = std::chrono::seconds(10);
 
-int RunServe(const ServiceConfigFlags& flags) {
+// Alerts also as JSON lines to a file or stdout (`--alerts-out`), beside Kafka.
+// Sink threads (one per ruleset) call it concurrently, hence the mutex; alerts
+// are few, so the lock is off the per-event path.
+class AlertLines {
+ public:
+  cep::Status Open(const std::string& path) {
+    if (path.empty()) return {};
+    if (path == "-") {
+      out_ = &std::cout;
+      return {};
+    }
+    file_.open(path, std::ios::app);
+    if (!file_) return cep::InvalidArgument("--alerts-out: cannot write '" + path + "'");
+    out_ = &file_;
+    return {};
+  }
+  std::function<void(const cep::v1::Alert&)> Writer() {
+    if (out_ == nullptr) return {};
+    return [this](const cep::v1::Alert& alert) {
+      const std::string line = wire::AlertToJson(alert);
+      std::lock_guard lock(mutex_);
+      *out_ << line << std::endl;
+    };
+  }
+
+ private:
+  std::mutex mutex_;
+  std::ofstream file_;
+  std::ostream* out_ = nullptr;
+};
+
+int RunServe(const ServiceConfigFlags& flags, const std::string& alerts_out) {
   ShutdownSignal shutdown;  // before any thread starts
   auto config = LoadServiceConfig(ServiceConfigSourcesFromFlags(flags));
   if (!config) {
@@ -43,8 +79,13 @@ int RunServe(const ServiceConfigFlags& flags) {
   }
   auto compiled = CompileRulesets(*sources);
   if (!compiled) return kExitUserError;
+  AlertLines alert_lines;
+  if (cep::Status opened = alert_lines.Open(alerts_out); !opened.ok()) {
+    std::cerr << "cep serve: " << opened.message() << "\n";
+    return kExitUserError;
+  }
   SystemClock clock;
-  auto running = StartService(*config, std::move(*compiled), clock);
+  auto running = StartService(*config, std::move(*compiled), clock, alert_lines.Writer());
   if (!running) {
     std::cerr << "cep serve: " << running.error().message() << "\n";
     return kExitUserError;
@@ -80,16 +121,21 @@ int RunServe(const ServiceConfigFlags& flags) {
 
 void AddServeCommand(CLI::App& app, Action& action) {
   auto flags = std::make_shared<ServiceConfigFlags>();
+  auto alerts_out = std::make_shared<std::string>();
   CLI::App* command = app.add_subcommand(
       "serve", "run the service: Kafka in, detection, Kafka out (REST API: issue #6)");
   AddServiceConfigFlags(*command, *flags);
+  command->add_option("--alerts-out", *alerts_out,
+                      "also write alerts as JSON lines to FILE (appended), or - for stdout");
   command->footer(
       "With no brokers configured, an embedded Kafka-protocol broker starts on loopback and its\n"
       "address is printed first ('embedded Kafka broker: 127.0.0.1:PORT'): produce\n"
       "cep.v1.Transaction records (or JSON with kafka.input_format=json) to the input topic and\n"
       "read alerts with any Kafka client. SIGINT/SIGTERM stop consuming, drain the slots, flush\n"
       "the producers and commit the consumed offsets.");
-  command->callback([&action, flags] { action = [flags] { return RunServe(*flags); }; });
+  command->callback([&action, flags, alerts_out] {
+    action = [flags, alerts_out] { return RunServe(*flags, *alerts_out); };
+  });
 }
 
 }  // namespace api
