@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -18,6 +19,8 @@
 #include "api/cli/cli.h"
 #include "api/cli/command.h"
 #include "api/proto/alert_json.h"
+#include "cep/base/decimal.h"
+#include "cep/nfa/nfa_program.h"
 #include "cep/ruleset_runner.h"
 #include "engine/replay/label_scorer.h"
 #include "engine/replay/replay_input.h"
@@ -40,6 +43,7 @@ struct ReplayOptions {
   std::string report;
   int threads = 0;  // 0: one per core
   std::string label_field;  // ground truth: alerts are scored against it
+  std::string label_scope = "transaction";  // or "key"
   // Arrive with the backtesting issue (#7); refused plainly until then.
   std::string feedback_delay, compare, html;
   std::vector<std::string> set, sweep;
@@ -77,18 +81,133 @@ int RefuseUnbuilt(const ReplayOptions& o) {
 struct Totals {
   uint64_t alerts = 0;
   std::map<std::string, uint64_t> alerts_by_rule;
+  std::map<int64_t, uint64_t> alerts_by_day;  // UTC day (LabelScorer::DayOf) of the alert ts
+  std::map<std::string, std::map<int64_t, uint64_t>> alerts_by_rule_day;
+  std::optional<cep::EventTime> first_ts, last_ts;  // of the input's events
   std::optional<engine::LabelScorer> labels;  // with --label-field
+  // Days the input spans (first to last event, UTC days, inclusive); 0 when empty.
+  uint64_t days() const {
+    if (!first_ts) return 0;
+    return static_cast<uint64_t>(engine::LabelScorer::DayOf(last_ts->millis()) -
+                                 engine::LabelScorer::DayOf(first_ts->millis()) + 1);
+  }
+  double per_day(uint64_t count) const {
+    return days() == 0 ? 0.0 : static_cast<double>(count) / static_cast<double>(days());
+  }
 };
 
-nlohmann::ordered_json ScoreJson(const engine::LabelScorer::Score& score, uint64_t fraud_events) {
-  return {{"true_positives", score.true_positives},
+// The text of one key field as cep::RulesetRunner builds it (AppendKeyText in
+// cep/ruleset_runner.cc): false when it is null.
+bool AppendKeyText(const cep::Value& v, std::string& out) {
+  char buf[32];
+  const auto append_chars = [&](auto number) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, number);
+    out.append(buf, end);
+  };
+  switch (v.type()) {
+    case cep::Type::kNull: return false;
+    case cep::Type::kString: out.append(v.string_value()); return true;
+    case cep::Type::kInt: append_chars(v.int_value()); return true;
+    case cep::Type::kDecimal: out += cep::FormatDecimalMicros(v.decimal_micros()); return true;
+    case cep::Type::kBool: out += v.bool_value() ? "true" : "false"; return true;
+    case cep::Type::kTime: append_chars(v.time_value().millis()); return true;
+    case cep::Type::kDuration: append_chars(v.duration_value().millis()); return true;
+    case cep::Type::kFloat: append_chars(v.float_value()); return true;
+  }
+  return false;
+}
+
+// What the scorer needs to know of the rules: the distinct key field lists
+// (key groups) and, per rule, its group and lookback (window size or session
+// gap; a pattern's `within`).
+engine::LabelScorer::Options ScorerOptions(const cep::Program& program, engine::LabelScorer::Scope scope,
+                                           std::vector<std::vector<cep::SlotIndex>>& groups) {
+  engine::LabelScorer::Options options;
+  options.scope = scope;
+  for (const cep::Rule& rule : program.rules) {
+    auto it = std::find(groups.begin(), groups.end(), rule.key_slots);
+    if (it == groups.end()) {
+      groups.push_back(rule.key_slots);
+      std::string name;
+      for (size_t i = 0; i < rule.key_slots.size(); ++i) {
+        if (i > 0) name += '|';
+        name += program.schema->field(rule.key_slots[i]).name;
+      }
+      options.key_groups.push_back(rule.key_slots.empty() ? "none" : name);
+      it = groups.end() - 1;
+    }
+    engine::LabelScorer::RuleInfo info;
+    info.key_group = static_cast<uint32_t>(it - groups.begin());
+    if (const auto* pattern = std::get_if<cep::PatternBody>(&rule.body)) {
+      if (auto within = pattern->nfa->window()) info.lookback_ms = within->millis();
+    } else {
+      info.lookback_ms = std::get<cep::WindowBody>(rule.body).spec->size().millis();
+    }
+    options.rules.emplace(rule.name, info);
+  }
+  return options;
+}
+
+nlohmann::ordered_json DaysJson(const std::map<int64_t, uint64_t>& days) {
+  nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  for (const auto& [day, count] : days) json[engine::LabelScorer::DayText(day)] = count;
+  return json;
+}
+
+nlohmann::ordered_json TimeToDetectJson(const engine::LabelScorer::TimeToDetect& ttd) {
+  return {{"keys_with_fraud", ttd.keys_with_fraud},
+          {"keys_detected", ttd.keys_detected},
+          {"median_ms", ttd.median_ms},
+          {"p90_ms", ttd.p90_ms}};
+}
+
+// Per rule (`per_rule`): also the fraud events it caught that no other rule caught.
+nlohmann::ordered_json ScoreJson(const engine::LabelScorer::Score& score, uint64_t fraud_events,
+                                 bool per_rule = false) {
+  nlohmann::ordered_json json = {{"true_positives", score.true_positives},
           {"false_positives", score.false_positives},
           {"unscored", score.unscored},
           {"fraud_events_caught", score.fraud_events_caught},
           {"precision", score.precision()},
           {"recall", score.recall(fraud_events)},
-          {"f1", score.f1(fraud_events)}};
+          {"f1", score.f1(fraud_events)},
+          {"time_to_detect", TimeToDetectJson(score.time_to_detect)}};
+  if (per_rule) json["caught_alone"] = score.caught_alone;
+  return json;
 }
+
+// A duration for people: "850 ms", "42.0 s", "12.5 min", "6.3 h", "2.4 d".
+std::string Human(int64_t ms) {
+  char buf[32];
+  const auto d = static_cast<double>(ms);
+  if (ms < 1'000) {
+    std::snprintf(buf, sizeof buf, "%lld ms", static_cast<long long>(ms));
+  } else if (ms < 60'000) {
+    std::snprintf(buf, sizeof buf, "%.1f s", d / 1e3);
+  } else if (ms < 3'600'000) {
+    std::snprintf(buf, sizeof buf, "%.1f min", d / 6e4);
+  } else if (ms < 172'800'000) {
+    std::snprintf(buf, sizeof buf, "%.1f h", d / 3.6e6);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f d", d / 8.64e7);
+  }
+  return buf;
+}
+
+constexpr const char* kTransactionScope =
+    "transaction: an alert is a true positive when its completing event is labelled fraud, "
+    "a false positive when it is labelled genuine, unscored otherwise (no completing event: "
+    "timeouts, closed windows; or an unlabelled one); it catches its completing event";
+constexpr const char* kKeyScope =
+    "key: an alert is a true positive when any fraud event of its key lies in its span "
+    "[start, alert ts], start being its earliest labelled stage event, else (windows) alert ts "
+    "minus the rule's window size or session gap, else alert ts minus its `within`; it catches "
+    "every such fraud event; otherwise a false positive when its completing event is labelled "
+    "or it has none, unscored when that event is unlabelled";
+constexpr const char* kTimeToDetect =
+    "per key (of each rule's key fields) with a fraud event: from its first fraud event (event "
+    "time) to the first alert on that key with ts at or after it; per rule its own alerts, "
+    "overall any rule's; median and p90 nearest-rank over the detected keys, in ms";
 
 void WriteReport(const ReplayOptions& o, const cep::Program& program,
                  const cep::RunnerStats& stats, const engine::ReplayInput& input,
@@ -107,10 +226,21 @@ void WriteReport(const ReplayOptions& o, const cep::Program& program,
     report["labels"] = {{"field", o.label_field},
                         {"labelled_events", totals.labels->labelled_events()},
                         {"fraud_events", frauds},
-                        {"scope", "transaction: an alert is a true positive when its completing "
-                                  "event is labelled fraud"},
+                        {"scope", totals.labels->scope() == engine::LabelScorer::Scope::kKey
+                                      ? kKeyScope
+                                      : kTransactionScope},
+                        {"time_to_detect", kTimeToDetect},
                         {"overall", ScoreJson(totals.labels->overall(), frauds)}};
+    nlohmann::ordered_json by_group = nlohmann::ordered_json::object();
+    const auto& groups = totals.labels->key_groups();
+    for (size_t g = 0; g < groups.size(); ++g) {
+      by_group[groups[g]] = TimeToDetectJson(totals.labels->time_to_detect_by_group()[g]);
+    }
+    report["labels"]["overall"]["time_to_detect_by_key"] = by_group;
   }
+  report["days"] = totals.days();
+  report["alerts_per_day_mean"] = totals.per_day(totals.alerts);
+  report["alerts_per_day"] = DaysJson(totals.alerts_by_day);
   report["seconds"] = seconds;
   report["events_per_second"] = seconds > 0 ? static_cast<double>(events) / seconds : 0.0;
   nlohmann::ordered_json rules = nlohmann::ordered_json::array();
@@ -125,13 +255,17 @@ void WriteReport(const ReplayOptions& o, const cep::Program& program,
                       events > 0 ? 1000.0 * static_cast<double>(alerts) / static_cast<double>(events) : 0.0},
                      {"suppressed", rule_stats.suppressed},
                      {"late", rule_stats.late},
-                     {"unkeyed", rule_stats.unkeyed}});
+                     {"unkeyed", rule_stats.unkeyed},
+                     {"alerts_per_day_mean", totals.per_day(alerts)}});
+    auto days = totals.alerts_by_rule_day.find(program.rules[i].name);
+    rules.back()["alerts_per_day"] =
+        DaysJson(days == totals.alerts_by_rule_day.end() ? std::map<int64_t, uint64_t>{} : days->second);
     if (totals.labels) {
       auto score = totals.labels->by_rule().find(program.rules[i].name);
       rules.back()["labels"] = ScoreJson(score == totals.labels->by_rule().end()
                                              ? engine::LabelScorer::Score{}
                                              : score->second,
-                                         totals.labels->fraud_events());
+                                         totals.labels->fraud_events(), true);
     }
   }
   report["rules"] = rules;
@@ -155,8 +289,13 @@ void PrintSummary(const cep::Program& program, const cep::RunnerStats& stats,
       auto score = totals.labels->by_rule().find(program.rules[i].name);
       if (score != totals.labels->by_rule().end()) {
         const uint64_t frauds = totals.labels->fraud_events();
-        std::fprintf(stderr, ", precision %.3f, recall %.3f", score->second.precision(),
-                     score->second.recall(frauds));
+        const auto& ttd = score->second.time_to_detect;
+        std::fprintf(stderr, ", precision %.3f, recall %.3f, %llu alone, detect %llu/%llu keys median %s",
+                     score->second.precision(), score->second.recall(frauds),
+                     static_cast<unsigned long long>(score->second.caught_alone),
+                     static_cast<unsigned long long>(ttd.keys_detected),
+                     static_cast<unsigned long long>(ttd.keys_with_fraud),
+                     Human(ttd.median_ms).c_str());
       }
     }
     std::fprintf(stderr, "\n");
@@ -164,10 +303,18 @@ void PrintSummary(const cep::Program& program, const cep::RunnerStats& stats,
   if (totals.labels) {
     const auto& overall = totals.labels->overall();
     const uint64_t frauds = totals.labels->fraud_events();
-    std::fprintf(stderr, "  overall: %llu fraud events, precision %.3f, recall %.3f, F1 %.3f\n",
+    const auto& ttd = overall.time_to_detect;
+    std::fprintf(stderr,
+                 "  overall: %llu fraud events, precision %.3f, recall %.3f, F1 %.3f, "
+                 "detect %llu/%llu keys median %s p90 %s\n",
                  static_cast<unsigned long long>(frauds), overall.precision(),
-                 overall.recall(frauds), overall.f1(frauds));
+                 overall.recall(frauds), overall.f1(frauds),
+                 static_cast<unsigned long long>(ttd.keys_detected),
+                 static_cast<unsigned long long>(ttd.keys_with_fraud),
+                 Human(ttd.median_ms).c_str(), Human(ttd.p90_ms).c_str());
   }
+  std::fprintf(stderr, "  %.1f alerts/day over %llu days\n", totals.per_day(totals.alerts),
+               static_cast<unsigned long long>(totals.days()));
   for (const auto& reject : input.first_rejects()) {
     std::fprintf(stderr, "  rejected line %llu: %s\n", static_cast<unsigned long long>(reject.line),
                  reject.reason.c_str());
@@ -223,14 +370,26 @@ int RunReplay(const ReplayOptions& o) {
       return kExitUsage;
     }
   }
+  engine::LabelScorer::Scope scope = engine::LabelScorer::Scope::kTransaction;
+  if (o.label_scope == "key") {
+    scope = engine::LabelScorer::Scope::kKey;
+  } else if (o.label_scope != "transaction") {
+    std::cerr << "cep replay: --label-scope: expected transaction or key, got '" << o.label_scope << "'\n";
+    return kExitUsage;
+  }
   const auto start = Clock::now();
   Totals totals;
-  if (label_slot) totals.labels.emplace();
+  std::vector<std::vector<cep::SlotIndex>> key_groups;  // LabelScorer's key groups, by index
+  if (label_slot) totals.labels.emplace(ScorerOptions(*program, scope, key_groups));
+  std::vector<std::optional<std::string>> fraud_keys(key_groups.size());
   std::vector<cep::v1::Alert> to_score;  // scored after the run: labels are observed on this thread
   engine::OrderedAlertWriter writer([&](const cep::v1::Alert& alert) {
     *out << wire::AlertToJson(alert) << '\n';
     ++totals.alerts;
     ++totals.alerts_by_rule[alert.rule()];
+    const int64_t day = engine::LabelScorer::DayOf(alert.ts_ms());
+    ++totals.alerts_by_day[day];
+    ++totals.alerts_by_rule_day[alert.rule()][day];
     if (totals.labels) to_score.push_back(alert);
   });
   const uint32_t slots = o.threads > 0 ? static_cast<uint32_t>(o.threads)
@@ -265,13 +424,29 @@ int RunReplay(const ReplayOptions& o) {
     }
     if (!record.event) continue;
     const cep::EventTime ts = record.event->ts();
+    if (!totals.first_ts || ts < *totals.first_ts) totals.first_ts = ts;
+    if (!totals.last_ts || ts > *totals.last_ts) totals.last_ts = ts;
     if (label_slot) {
       // Read before the event reaches the rules; rules themselves can never read
       // the label (the checker rejects it), so the backtest cannot peek.
       const cep::Value& label = record.event->field(*label_slot);
       if (label.type() == cep::Type::kInt || label.type() == cep::Type::kBool) {
         const bool fraud = label.type() == cep::Type::kInt ? label.int_value() != 0 : label.bool_value();
-        totals.labels->ObserveEvent(record.event->id(), fraud);
+        if (fraud) {
+          // Keys (per key group) only for fraud events: genuine ones need none.
+          for (size_t g = 0; g < key_groups.size(); ++g) {
+            std::string key;
+            bool keyed = true;
+            for (size_t i = 0; i < key_groups[g].size() && keyed; ++i) {
+              if (i > 0) key += '|';
+              keyed = AppendKeyText(record.event->field(key_groups[g][i]), key);
+            }
+            fraud_keys[g] = keyed ? std::optional<std::string>(std::move(key)) : std::nullopt;
+          }
+        }
+        totals.labels->ObserveEvent(record.event->id(), fraud, ts.millis(),
+                                    fraud ? std::span<const std::optional<std::string>>(fraud_keys)
+                                          : std::span<const std::optional<std::string>>());
       }
     }
     pool.Route(std::make_shared<const cep::Event>(std::move(*record.event)));
@@ -302,7 +477,10 @@ int RunReplay(const ReplayOptions& o) {
               << " (after " << (*input)->events() << " events; alerts so far were written)\n";
     return kExitUserError;
   }
-  for (const cep::v1::Alert& alert : to_score) totals.labels->ObserveAlert(alert);
+  if (totals.labels) {
+    for (const cep::v1::Alert& alert : to_score) totals.labels->ObserveAlert(alert);
+    totals.labels->Finish();
+  }
   const double seconds = Seconds(start);
   const cep::RunnerStats stats = pool.stats();
   PrintSummary(*program, stats, **input, totals, seconds);
@@ -334,6 +512,11 @@ void AddReplayCommand(CLI::App& app, Action& action) {
       ->capture_default_str();
   command->add_option("--label-field", o->label_field,
                       "ground-truth field (1 fraud, 0 not): score alerts, precision and recall");
+  command->add_option("--label-scope", o->label_scope,
+                      "transaction: an alert is right when its completing event is fraud; key: when "
+                      "any fraud event of its key lies in its span")
+      ->check(CLI::IsMember({"transaction", "key"}))
+      ->capture_default_str();
   command->add_option("--feedback-delay", o->feedback_delay, "label feedback delay (issue #7)");
   command->add_option("--compare", o->compare, "second ruleset to diff against (issue #7)");
   command->add_option("--html", o->html, "HTML report (issue #7)");
