@@ -22,6 +22,7 @@
 #include "cep/base/decimal.h"
 #include "cep/nfa/nfa_program.h"
 #include "cep/ruleset_runner.h"
+#include "engine/replay/label_feedback.h"
 #include "engine/replay/label_scorer.h"
 #include "engine/replay/replay_input.h"
 #include "engine/runtime/slot_pool.h"
@@ -66,7 +67,6 @@ cep::Result<std::string> ReadFile(const std::string& path) {
 // Options of the interface that later issues build: say so instead of ignoring them.
 int RefuseUnbuilt(const ReplayOptions& o) {
   const std::pair<bool, const char*> unbuilt[] = {
-      {!o.feedback_delay.empty(), "--feedback-delay"},
       {!o.compare.empty(), "--compare"},         {!o.html.empty(), "--html"},
       {!o.set.empty(), "--set"},                 {!o.sweep.empty(), "--sweep"}};
   for (const auto& [used, flag] : unbuilt) {
@@ -362,6 +362,24 @@ int RunReplay(const ReplayOptions& o) {
     out = &file;
   }
 
+  std::optional<engine::LabelFeedback> feedback;
+  if (!o.feedback_delay.empty()) {
+    if (o.label_field.empty()) {
+      std::cerr << "cep replay: --feedback-delay needs --label-field (feedback is made from the labels)\n";
+      return kExitUsage;
+    }
+    auto delay = cep::ParseDuration(o.feedback_delay);
+    if (!delay) {
+      std::cerr << "cep replay: --feedback-delay: " << delay.error().message() << "\n";
+      return kExitUsage;
+    }
+    auto made = engine::LabelFeedback::Create(program->schema, *delay);
+    if (!made) {
+      std::cerr << "cep replay: " << made.error().message() << "\n";
+      return kExitUserError;
+    }
+    feedback.emplace(std::move(*made));
+  }
   std::optional<cep::SlotIndex> label_slot;
   if (!o.label_field.empty()) {
     label_slot = program->schema->Find(o.label_field);
@@ -417,9 +435,21 @@ int RunReplay(const ReplayOptions& o) {
   cep::EventTime max_ts = cep::EventTime::Min();
   const bool progress = isatty(STDERR_FILENO) != 0;
   engine::ReplayRecord record;
+  // Feedback reports due by `up_to` enter before the watermark passes them:
+  // on time, like any event (their ts is past every earlier watermark).
+  std::vector<std::shared_ptr<const cep::Event>> reports;
+  auto route_feedback = [&](cep::EventTime up_to) {
+    if (!feedback) return;
+    feedback->Release(up_to, reports);
+    for (auto& report : reports) pool.Route(std::move(report));
+    reports.clear();
+  };
   while ((*input)->Next(record)) {
     if (record.watermark) {
-      if (explicit_watermarks) pool.AdvanceWatermark(*record.watermark);
+      if (explicit_watermarks) {
+        route_feedback(*record.watermark);
+        pool.AdvanceWatermark(*record.watermark);
+      }
       continue;
     }
     if (!record.event) continue;
@@ -432,6 +462,7 @@ int RunReplay(const ReplayOptions& o) {
       const cep::Value& label = record.event->field(*label_slot);
       if (label.type() == cep::Type::kInt || label.type() == cep::Type::kBool) {
         const bool fraud = label.type() == cep::Type::kInt ? label.int_value() != 0 : label.bool_value();
+        if (fraud && feedback) feedback->Observe(*record.event);
         if (fraud) {
           // Keys (per key group) only for fraud events: genuine ones need none.
           for (size_t g = 0; g < key_groups.size(); ++g) {
@@ -453,6 +484,7 @@ int RunReplay(const ReplayOptions& o) {
     record.event.reset();
     if (!explicit_watermarks && ts > max_ts) {
       max_ts = ts;
+      route_feedback(max_ts);
       pool.AdvanceWatermark(max_ts - *out_of_orderness - cep::Duration::Millis(1));
     }
     if (progress && (*input)->events() % 1'000'000 == 0) {
@@ -466,6 +498,7 @@ int RunReplay(const ReplayOptions& o) {
   // End of input: the watermark goes to +infinity, windows close, timeouts
   // fire. On a read error the alerts so far are still written in full.
   if (input_ok) {
+    route_feedback(cep::EventTime::Max());  // reports due after the input ends still count
     pool.Finish();
   } else {
     pool.Stop();
@@ -517,7 +550,9 @@ void AddReplayCommand(CLI::App& app, Action& action) {
                       "any fraud event of its key lies in its span")
       ->check(CLI::IsMember({"transaction", "key"}))
       ->capture_default_str();
-  command->add_option("--feedback-delay", o->feedback_delay, "label feedback delay (issue #7)");
+  command->add_option("--feedback-delay", o->feedback_delay,
+                      "for each labelled fraud event, a kind == \"fraud_report\" event with its fields at ts + D "
+                      "(needs --label-field), e.g. 7d");
   command->add_option("--compare", o->compare, "second ruleset to diff against (issue #7)");
   command->add_option("--html", o->html, "HTML report (issue #7)");
   command->add_option("--set", o->set, "RULE.CONST=VALUE overrides (issue #7)");

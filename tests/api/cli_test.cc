@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -167,6 +168,93 @@ TEST(CliReplayTest, LabelFieldScoresAlertsAgainstGroundTruth) {
                  "/dev/null", "--label-field", "nosuch"})
                 .exit_code,
             kExitUsage);
+}
+
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Terminal t1 gets a fraud at 1 h, confirmed a day later; the rule counts
+// confirmed frauds per terminal and names the next payment there.
+constexpr const char* kFeedbackRules = R"(
+ruleset feedback version 1
+schema transaction
+rule payment_at_reported_terminal {
+  key terminal_id
+  pattern
+    begin reported where kind == "fraud_report"
+    followed_by pay where kind == "purchase"
+    within 30d
+}
+)";
+
+std::string FeedbackEvents(int t1_label, int t2_label) {
+  return std::string(R"({"id":"p1","terminal_id":"t1","kind":"purchase","amount":10,"ts":3600000,"label":)") +
+         std::to_string(t1_label) + "}\n" +
+         R"({"id":"p2","terminal_id":"t1","kind":"purchase","amount":10,"ts":7200000,"label":0})" "\n"
+         R"({"id":"p3","terminal_id":"t1","kind":"purchase","amount":10,"ts":180000000,"label":0})" "\n" +
+         R"({"id":"p4","terminal_id":"t2","kind":"purchase","amount":10,"ts":190000000,"label":)" +
+         std::to_string(t2_label) + "}\n";
+}
+
+TEST(CliReplayTest, FeedbackDelayInjectsFraudReportsWhenTheyWouldBeKnown) {
+  const std::string rules = WriteTemp("feedback.rules", kFeedbackRules);
+  const std::string events = WriteTemp("feedback.jsonl", FeedbackEvents(1, 0));
+  const std::string alerts = WriteTemp("feedback-alerts.jsonl", "");
+  CliRun run = Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--alerts",
+                    alerts.c_str(), "--label-field", "label", "--feedback-delay", "1d"});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  // The report for p1 arrives at 1 h + 1 d: p2 (2 h) is before it, p3 (50 h) after.
+  const std::string written = ReadAll(alerts);
+  EXPECT_NE(written.find(R"("stages":{"reported":["p1#fraud_report"],"pay":["p3"]})"), std::string::npos)
+      << written;
+  EXPECT_EQ(written.find(R"("p2")"), std::string::npos) << "no report is known at 2 h: " << written;
+  EXPECT_EQ(Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--feedback-delay", "1d"})
+                .exit_code,
+            kExitUsage)
+      << "feedback is made from labels: --label-field is required";
+}
+
+TEST(CliReplayTest, LabelsNeverReachTheRulesWithoutFeedback) {
+  // The same events with opposite labels give byte-identical alerts: the only
+  // way labels reach rules is --feedback-delay.
+  const std::string rules = SourceDir() + "/rulesets/card_fraud.rules";
+  std::string a, b;
+  for (int flip = 0; flip < 2; ++flip) {
+    const std::string events = WriteTemp(
+        "leak" + std::to_string(flip) + ".jsonl",
+        std::string(R"({"id":"t1","account_id":"a","kind":"purchase","amount":1,"mcc":1,"ts":1000,"label":)") +
+            std::to_string(flip) + "}\n" +
+            R"({"id":"t2","account_id":"a","kind":"purchase","amount":2,"mcc":1,"ts":2000,"label":)" +
+            std::to_string(1 - flip) + "}\n" +
+            R"({"id":"t3","account_id":"a","kind":"purchase","amount":3,"mcc":1,"ts":3000,"label":)" +
+            std::to_string(flip) + "}\n" +
+            R"({"id":"t4","account_id":"a","kind":"purchase","amount":912,"mcc":7995,"ts":4000,"label":)" +
+            std::to_string(1 - flip) + "}\n");
+    const std::string alerts = WriteTemp("leak-alerts" + std::to_string(flip) + ".jsonl", "");
+    CliRun run = Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--alerts",
+                      alerts.c_str(), "--label-field", "label"});
+    ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+    (flip == 0 ? a : b) = ReadAll(alerts);
+  }
+  EXPECT_FALSE(a.empty());
+  EXPECT_EQ(a, b);
+  // And a rule cannot name the label at all.
+  const std::string peek = WriteTemp("peek.rules", R"(
+ruleset peek version 1
+schema transaction
+rule reads_label {
+  key account_id
+  where label == 1
+  window last 1h
+  when count() >= 1
+}
+)");
+  EXPECT_EQ(Cep({"check", peek.c_str()}).exit_code, kExitUserError);
 }
 
 }  // namespace
