@@ -1,13 +1,12 @@
 #include "cep/ruleset_runner.h"
 
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <optional>
 #include <string_view>
 
-#include "cep/base/decimal.h"
 #include "cep/expr/eval_context.h"
+#include "cep/key_text.h"
 #include "cep/nfa/nfa_matcher.h"
 #include "cep/regex_bits.h"
 #include "cep/window/firing_window_state.h"
@@ -43,28 +42,6 @@ FieldValue ToFieldValue(const Value& v) {
     case Type::kDuration: return v.duration_value().millis();
   }
   return std::monostate();
-}
-
-// Appends the text of one key field to `out`; false when it is null (the event
-// has no key). Ints, times and durations print as integers, decimals as
-// FormatDecimalMicros, floats in shortest round-trip form.
-bool AppendKeyText(const Value& v, std::string& out) {
-  char buf[32];
-  const auto append_chars = [&](auto number) {
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, number);
-    out.append(buf, end);
-  };
-  switch (v.type()) {
-    case Type::kNull: return false;
-    case Type::kString: out.append(v.string_value()); return true;
-    case Type::kInt: append_chars(v.int_value()); return true;
-    case Type::kDecimal: out += FormatDecimalMicros(v.decimal_micros()); return true;
-    case Type::kBool: out += v.bool_value() ? "true" : "false"; return true;
-    case Type::kTime: append_chars(v.time_value().millis()); return true;
-    case Type::kDuration: append_chars(v.duration_value().millis()); return true;
-    case Type::kFloat: append_chars(v.float_value()); return true;
-  }
-  return false;
 }
 
 // A FIFO of times in a vector: pop_front moves a head index (std::deque
@@ -385,12 +362,7 @@ void RulesetRunner::PrefetchKeys(const Event& event) {
     const std::vector<SlotIndex>& slots = table->slots();
     if (slots.empty()) continue;
     prefetch_buffer_.clear();
-    bool keyed = true;
-    for (size_t i = 0; i < slots.size() && keyed; ++i) {
-      if (i > 0) prefetch_buffer_ += '|';
-      keyed = AppendKeyText(event.field(slots[i]), prefetch_buffer_);
-    }
-    if (keyed) table->Prefetch(prefetch_buffer_);
+    if (AppendEventKey(event, slots, prefetch_buffer_)) table->Prefetch(prefetch_buffer_);
   }
 }
 
@@ -401,15 +373,9 @@ std::optional<uint32_t> RulesetRunner::KeyIdOf(uint32_t t, const Event& event) {
   KeyTable& table = *key_tables_[t];
   // `key F, G` as one string ("acct-42", or "acct-42|card-7"); "" for `key none`.
   key_buffer_.clear();
-  const std::vector<SlotIndex>& slots = table.slots();
-  for (size_t i = 0; i < slots.size(); ++i) {
-    if (i > 0) key_buffer_ += '|';
-    if (!AppendKeyText(event.field(slots[i]), key_buffer_)) {
-      cached.id = std::nullopt;
-      return cached.id;
-    }
-  }
-  cached.id = table.Intern(key_buffer_);
+  cached.id = AppendEventKey(event, table.slots(), key_buffer_)
+                  ? std::optional<uint32_t>(table.Intern(key_buffer_))
+                  : std::nullopt;
   return cached.id;
 }
 

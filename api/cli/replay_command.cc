@@ -2,7 +2,6 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -19,8 +18,8 @@
 #include "api/cli/cli.h"
 #include "api/cli/command.h"
 #include "api/proto/alert_json.h"
-#include "cep/base/decimal.h"
 #include "cep/nfa/nfa_program.h"
+#include "cep/key_text.h"
 #include "cep/ruleset_runner.h"
 #include "engine/replay/label_feedback.h"
 #include "engine/replay/label_scorer.h"
@@ -95,27 +94,6 @@ struct Totals {
     return days() == 0 ? 0.0 : static_cast<double>(count) / static_cast<double>(days());
   }
 };
-
-// The text of one key field as cep::RulesetRunner builds it (AppendKeyText in
-// cep/ruleset_runner.cc): false when it is null.
-bool AppendKeyText(const cep::Value& v, std::string& out) {
-  char buf[32];
-  const auto append_chars = [&](auto number) {
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, number);
-    out.append(buf, end);
-  };
-  switch (v.type()) {
-    case cep::Type::kNull: return false;
-    case cep::Type::kString: out.append(v.string_value()); return true;
-    case cep::Type::kInt: append_chars(v.int_value()); return true;
-    case cep::Type::kDecimal: out += cep::FormatDecimalMicros(v.decimal_micros()); return true;
-    case cep::Type::kBool: out += v.bool_value() ? "true" : "false"; return true;
-    case cep::Type::kTime: append_chars(v.time_value().millis()); return true;
-    case cep::Type::kDuration: append_chars(v.duration_value().millis()); return true;
-    case cep::Type::kFloat: append_chars(v.float_value()); return true;
-  }
-  return false;
-}
 
 // What the scorer needs to know of the rules: the distinct key field lists
 // (key groups) and, per rule, its group and lookback (window size or session
@@ -467,12 +445,9 @@ int RunReplay(const ReplayOptions& o) {
           // Keys (per key group) only for fraud events: genuine ones need none.
           for (size_t g = 0; g < key_groups.size(); ++g) {
             std::string key;
-            bool keyed = true;
-            for (size_t i = 0; i < key_groups[g].size() && keyed; ++i) {
-              if (i > 0) key += '|';
-              keyed = AppendKeyText(record.event->field(key_groups[g][i]), key);
-            }
-            fraud_keys[g] = keyed ? std::optional<std::string>(std::move(key)) : std::nullopt;
+            fraud_keys[g] = cep::AppendEventKey(*record.event, key_groups[g], key)
+                                ? std::optional<std::string>(std::move(key))
+                                : std::nullopt;
           }
         }
         totals.labels->ObserveEvent(record.event->id(), fraud, ts.millis(),

@@ -81,20 +81,6 @@ struct Reader {
   }
 };
 
-cep::Result<std::unique_ptr<kafka::Consumer>> AlertConsumer(
-    const std::string& bootstrap, const std::string& topic,
-    const std::map<std::string, std::string>& settings) {
-  kafka::ConsumerOptions options;
-  options.bootstrap = bootstrap;
-  options.client_id = "cep-bench-alerts";
-  options.settings = settings;
-  ASSIGN_OR_RETURN(auto consumer, kafka::Consumer::Create(options));
-  std::vector<kafka::PartitionOffset> assignment;
-  for (int32_t p = 0; p < 4; ++p) assignment.push_back({{topic, p}, kafka::kOffsetBeginning});
-  RETURN_IF_ERROR(consumer->Assign(assignment));
-  return consumer;
-}
-
 // Waits (polling the counters) until `done` holds or `limit` passes.
 template <typename Done>
 bool WaitFor(Done done, std::chrono::milliseconds limit) {
@@ -152,8 +138,10 @@ cep::Result<LatencyBenchResult> RunLatencyBench(const std::vector<rules::Compile
   Reader reader;
   reader.times = &times;
   reader.json = options.json_alerts;
-  ASSIGN_OR_RETURN(auto alert_consumer, AlertConsumer(bootstrap, config.kafka.alerts_topic,
-                                                       options.kafka.consumer));
+  // The alerts topic has the broker's 4 partitions (StartBroker).
+  ASSIGN_OR_RETURN(auto alert_consumer,
+                   internal::ConsumeFromStart(bootstrap, config.kafka.alerts_topic, 4,
+                                              "cep-bench-alerts", options.kafka.consumer));
   std::jthread reader_thread([&reader, c = std::move(alert_consumer)](std::stop_token stop) mutable {
     reader.Run(std::move(c), stop);
   });

@@ -68,12 +68,12 @@ cep::Result<std::unique_ptr<kafka::EmbeddedBroker>> StartBroker(const ServiceCon
   return broker;
 }
 
-cep::Result<TopicRead> ReadTopic(const std::string& bootstrap, const std::string& topic,
-                                 int partitions, uint64_t want, std::chrono::milliseconds limit,
-                                 const std::map<std::string, std::string>& settings) {
+cep::Result<std::unique_ptr<kafka::Consumer>> ConsumeFromStart(
+    const std::string& bootstrap, const std::string& topic, int partitions,
+    const std::string& client_id, const std::map<std::string, std::string>& settings) {
   kafka::ConsumerOptions options;
   options.bootstrap = bootstrap;
-  options.client_id = "cep-bench-reader";
+  options.client_id = client_id;
   options.settings = settings;
   ASSIGN_OR_RETURN(auto consumer, kafka::Consumer::Create(options));
   std::vector<kafka::PartitionOffset> assignment;
@@ -81,6 +81,14 @@ cep::Result<TopicRead> ReadTopic(const std::string& bootstrap, const std::string
     assignment.push_back({{topic, p}, kafka::kOffsetBeginning});
   }
   RETURN_IF_ERROR(consumer->Assign(assignment));
+  return consumer;
+}
+
+cep::Result<TopicRead> ReadTopic(const std::string& bootstrap, const std::string& topic,
+                                 int partitions, uint64_t want, std::chrono::milliseconds limit,
+                                 const std::map<std::string, std::string>& settings) {
+  ASSIGN_OR_RETURN(auto consumer,
+                   ConsumeFromStart(bootstrap, topic, partitions, "cep-bench-reader", settings));
   TopicRead read;
   read.first_offsets.assign(static_cast<size_t>(partitions), -1);
   read.end_offsets.assign(static_cast<size_t>(partitions), -1);

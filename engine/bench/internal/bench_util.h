@@ -17,6 +17,7 @@
 #include "engine/runtime/service_config.h"
 
 namespace engine::kafka {
+class Consumer;
 class EmbeddedBroker;
 }  // namespace engine::kafka
 
@@ -58,6 +59,12 @@ struct TopicRead {
   // connecting, and waiting to see every partition's end.
   SteadyClock::time_point first_seen{}, last_seen{};
 };
+// A consumer assigned to partitions 0..partitions-1 of `topic` from their
+// beginning (no group), as every reader in the benches is.
+cep::Result<std::unique_ptr<kafka::Consumer>> ConsumeFromStart(
+    const std::string& bootstrap, const std::string& topic, int partitions,
+    const std::string& client_id, const std::map<std::string, std::string>& settings);
+
 cep::Result<TopicRead> ReadTopic(const std::string& bootstrap, const std::string& topic,
                                  int partitions, uint64_t want, std::chrono::milliseconds limit,
                                  const std::map<std::string, std::string>& settings);
