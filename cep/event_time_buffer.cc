@@ -34,6 +34,11 @@ std::optional<EventTime> EventTimeBuffer::earliest() const {
   return first;
 }
 
+void EventTimeBuffer::ForEach(FunctionRef<void(const std::shared_ptr<const Event>&)> fn) const {
+  for (const auto& event : in_order_) fn(event);
+  for (const auto& event : out_of_order_) fn(event);
+}
+
 void EventTimeBuffer::ReleaseUpTo(EventTime watermark,
                                   std::vector<std::shared_ptr<const Event>>& out) {
   // Merge the sorted run with the heap, earliest first, up to the watermark.

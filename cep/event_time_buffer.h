@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "cep/base/function_ref.h"
 #include "cep/base/time.h"
 #include "cep/event.h"
 
@@ -34,6 +35,10 @@ class EventTimeBuffer {
   size_t size() const { return in_order_.size() + out_of_order_.size(); }
   // The earliest buffered ts: when the watermark reaches it, there is work.
   std::optional<EventTime> earliest() const;
+
+  // Visits every buffered event, in no particular order, without releasing it
+  // (checkpoints write them; Add re-adds them on restore, order restored by seq).
+  void ForEach(FunctionRef<void(const std::shared_ptr<const Event>&)> fn) const;
 
  private:
   std::deque<std::shared_ptr<const Event>> in_order_;      // sorted by (ts, seq)

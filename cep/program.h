@@ -73,6 +73,12 @@ struct Rule {
   std::vector<EmitField> emit;
   std::optional<Duration> suppress;
   LatePolicy late;
+  // Identifies what the rule does, for checkpoints: equal for two compilations
+  // of the same rule text with the same consts, schema and regexes, different
+  // (a stable hash, equal across processes and builds) when any of them changed.
+  // A restore keeps a rule's state only if its fingerprint is unchanged. 0 for
+  // rules built by hand.
+  uint64_t fingerprint = 0;
 
   bool is_pattern() const { return std::holds_alternative<PatternBody>(body); }
 };

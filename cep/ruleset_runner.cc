@@ -6,13 +6,21 @@
 #include <string_view>
 
 #include "cep/expr/eval_context.h"
+#include "cep/internal/runner_state.h"
 #include "cep/key_text.h"
-#include "cep/nfa/nfa_matcher.h"
 #include "cep/regex_bits.h"
-#include "cep/window/firing_window_state.h"
-#include "cep/window/last_window_state.h"
 
 namespace cep {
+
+using internal::AsFiring;
+using internal::AsLast;
+using internal::AsPattern;
+using internal::FiringState;
+using internal::LastState;
+using internal::PatternIdle;
+using internal::PatternState;
+using internal::StateKind;
+
 namespace {
 
 // A partial or complete match seen through the MatchView interface, for emit
@@ -43,206 +51,6 @@ FieldValue ToFieldValue(const Value& v) {
   }
   return std::monostate();
 }
-
-// A FIFO of times in a vector: pop_front moves a head index (std::deque
-// allocates ~600 bytes even when empty, for every key).
-class TimeQueue {
- public:
-  bool empty() const { return head_ == times_.size(); }
-  EventTime front() const { return times_[head_]; }
-  EventTime back() const { return times_.back(); }
-  void push_back(EventTime t) { times_.push_back(t); }
-  void pop_front() {
-    if (++head_ == times_.size()) {
-      clear();
-    } else if (head_ >= 16 && head_ * 2 >= times_.size()) {
-      times_.erase(times_.begin(), times_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
-    }
-  }
-  void clear() {
-    times_.clear();
-    head_ = 0;
-  }
-
- private:
-  std::vector<EventTime> times_;
-  size_t head_ = 0;
-};
-
-}  // namespace
-
-// The state of one rule for one key: the part every rule has; the rule's kind
-// says which of the structs below it is (RuleRuntime::kind).
-struct KeyState {
-  EventTime suppressed_until = EventTime::Min();
-  EventTime armed = EventTime::Max();  // the timer pending for this key, if any
-};
-
-namespace {
-
-struct PatternState : KeyState {
-  explicit PatternState(std::shared_ptr<const NfaProgram> program) : nfa(std::move(program)) {}
-  NfaMatcher nfa;
-  // First + within of each partial started, in order. The NFA's timeouts are
-  // due at these times; each becomes the key's timer in turn.
-  TimeQueue deadlines;
-};
-
-struct LastState : KeyState {
-  explicit LastState(const WindowSpec& spec) : last(spec) {}
-  LastWindowState last;
-};
-
-struct FiringState : KeyState {
-  explicit FiringState(const WindowSpec& spec) : firing(spec) {}
-  FiringWindowState firing;
-};
-
-enum class StateKind : uint8_t { kPattern, kLast, kFiring };
-
-PatternState& AsPattern(KeyState& state) { return static_cast<PatternState&>(state); }
-LastState& AsLast(KeyState& state) { return static_cast<LastState&>(state); }
-FiringState& AsFiring(KeyState& state) { return static_cast<FiringState&>(state); }
-
-bool PatternIdle(const PatternState& s) {
-  return s.nfa.partial_match_count() + s.nfa.held_match_count() == 0;
-}
-
-}  // namespace
-
-// Interned keys of one `key` field list: key text <-> a dense id, and how many
-// rules hold state under it; a key no rule holds is forgotten and its id reused.
-// Open addressing with linear probing and backward-shift deletion.
-class RulesetRunner::KeyTable {
- public:
-  explicit KeyTable(std::vector<SlotIndex> slots) : slots_(std::move(slots)), index_(16) {}
-
-  const std::vector<SlotIndex>& slots() const { return slots_; }
-  const std::string& key(uint32_t id) const { return keys_[id]; }
-  // Ids are below this.
-  size_t id_limit() const { return keys_.size(); }
-
-  // Starts loading the index slot where `key` would be, for a lookup soon after.
-  void Prefetch(std::string_view key) const {
-    const uint64_t hash = std::hash<std::string_view>{}(key);
-    __builtin_prefetch(&index_[hash & (index_.size() - 1)]);
-  }
-
-  // The id of `key`, added with no holders when new.
-  uint32_t Intern(std::string_view key) {
-    const uint64_t hash = std::hash<std::string_view>{}(key);
-    const size_t mask = index_.size() - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
-      const Slot& slot = index_[i];
-      if (slot.id == kEmpty) break;
-      if (slot.hash == hash && keys_[slot.id] == key) return slot.id;
-    }
-    if ((size_ + 1) * 2 > index_.size()) Grow();
-    uint32_t id;
-    if (!free_.empty()) {
-      id = free_.back();
-      free_.pop_back();
-      keys_[id].assign(key);
-      hashes_[id] = hash;
-      holders_[id] = 0;
-    } else {
-      CHECK(keys_.size() < kEmpty, "at most 2^32 - 1 live keys per key field list");
-      id = static_cast<uint32_t>(keys_.size());
-      keys_.emplace_back(key);
-      hashes_.push_back(hash);
-      holders_.push_back(0);
-    }
-    Place(hash, id);
-    ++size_;
-    return id;
-  }
-
-  void AddHolder(uint32_t id) { ++holders_[id]; }
-  // Forgets the key when no rule holds it any more.
-  void DropHolder(uint32_t id) {
-    DCHECK(holders_[id] > 0, "a key dropped more often than held");
-    if (--holders_[id] > 0) return;
-    const size_t mask = index_.size() - 1;
-    size_t i = hashes_[id] & mask;
-    while (index_[i].id != id) i = (i + 1) & mask;
-    // Backward shift: pull later entries of the probe run into the hole.
-    for (size_t j = (i + 1) & mask; index_[j].id != kEmpty; j = (j + 1) & mask) {
-      const size_t home = index_[j].hash & mask;
-      if (((j - home) & mask) >= ((j - i) & mask)) {
-        index_[i] = index_[j];
-        i = j;
-      }
-    }
-    index_[i] = Slot();
-    --size_;
-    keys_[id].clear();
-    keys_[id].shrink_to_fit();
-    free_.push_back(id);
-  }
-
- private:
-  static constexpr uint32_t kEmpty = UINT32_MAX;
-  struct Slot {
-    uint64_t hash = 0;
-    uint32_t id = kEmpty;
-  };
-
-  void Place(uint64_t hash, uint32_t id) {
-    const size_t mask = index_.size() - 1;
-    size_t i = hash & mask;
-    while (index_[i].id != kEmpty) i = (i + 1) & mask;
-    index_[i] = {hash, id};
-  }
-  void Grow() {
-    std::vector<Slot> old(index_.size() * 2);
-    old.swap(index_);
-    for (const Slot& slot : old) {
-      if (slot.id != kEmpty) Place(slot.hash, slot.id);
-    }
-  }
-
-  std::vector<SlotIndex> slots_;
-  std::vector<Slot> index_;  // a power of two, at most half full
-  std::vector<std::string> keys_;  // by id; empty for a free id
-  std::vector<uint64_t> hashes_;   // by id
-  std::vector<uint32_t> holders_;  // by id: rules with state for the key
-  std::vector<uint32_t> free_;
-  size_t size_ = 0;
-};
-
-struct RulesetRunner::RuleRuntime {
-  const Rule* rule = nullptr;
-  StateKind kind = StateKind::kPattern;
-  uint32_t table = 0;  // index into key_tables_
-  std::vector<KeyState*> states;  // by key id; null: no state. Owned.
-  size_t live = 0;
-
-  RuleRuntime() = default;
-  RuleRuntime(const RuleRuntime&) = delete;
-  RuleRuntime& operator=(const RuleRuntime&) = delete;
-  ~RuleRuntime() {
-    for (KeyState* state : states) Delete(state);
-  }
-  void Delete(KeyState* state) const {
-    if (state == nullptr) return;
-    switch (kind) {
-      case StateKind::kPattern: delete &AsPattern(*state); break;
-      case StateKind::kLast: delete &AsLast(*state); break;
-      case StateKind::kFiring: delete &AsFiring(*state); break;
-    }
-  }
-};
-
-struct RulesetRunner::Timer {
-  EventTime when;
-  uint32_t rule;
-  uint32_t key;  // id in the rule's key table
-  // std::push_heap builds a max-heap: invert for the earliest first.
-  bool operator<(const Timer& other) const { return when > other.when; }
-};
-
-namespace {
 
 // Per-call evaluation scratch shared by the helpers below; lives in the .cc so
 // the header stays free of expression internals.
@@ -397,8 +205,11 @@ KeyState& RulesetRunner::StateFor(uint32_t r, uint32_t key) {
         state = new FiringState(*std::get<WindowBody>(runtime.rule->body).spec);
         break;
     }
+    state->snapshot_epoch = snapshot_epoch_;  // not part of a snapshot in progress
     key_tables_[runtime.table]->AddHolder(key);
     ++runtime.live;
+  } else if (snapshotting_ && state->snapshot_epoch != snapshot_epoch_) {
+    WriteKeyRecord(r, key, *state);  // copy on write: the snapshot gets it as it was
   }
   return *state;
 }
@@ -615,6 +426,9 @@ void RulesetRunner::FireTimer(const Timer& timer, EventTime watermark,
   if (timer.key >= runtime.states.size()) return;
   KeyState* state = runtime.states[timer.key];
   if (state == nullptr || state->armed != timer.when) return;
+  if (snapshotting_ && state->snapshot_epoch != snapshot_epoch_) {
+    WriteKeyRecord(timer.rule, timer.key, *state);  // about to change or go
+  }
   state->armed = EventTime::Max();
   FireKey(timer.rule, timer.key, *state, watermark, out);
   bool idle = false;

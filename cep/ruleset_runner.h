@@ -5,10 +5,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "cep/base/result.h"
+#include "cep/base/status.h"
 #include "cep/base/time.h"
 #include "cep/event.h"
 #include "cep/event_time_buffer.h"
@@ -52,6 +55,32 @@ struct RunnerStats {
   std::vector<RuleStats> rules;  // by rule index
 };
 
+// Figures of one checkpoint of a RulesetRunner (cep/README.md, "Checkpoints").
+struct SnapshotStats {
+  struct PerRule {
+    std::string name;
+    uint64_t keys = 0;             // key records written
+    uint64_t bytes = 0;            // bytes of those records
+    uint64_t partial_matches = 0;  // patterns: partial matches alive in them
+  };
+  std::vector<PerRule> rules;  // by rule index
+  uint64_t pending_events = 0;  // buffered for the watermark, in the header
+  uint64_t bytes = 0;           // every record, header and end included
+  uint64_t copied_on_write = 0;  // keys written early because they were about to change
+};
+
+// What FinishRestore restored.
+struct RestoreStats {
+  uint64_t keys_restored = 0;
+  uint64_t keys_skipped = 0;   // records of rules that changed or are gone
+  uint64_t pending_events = 0;
+  // Rules of this program that start empty: changed since the snapshot (another
+  // fingerprint or kind), or new.
+  std::vector<std::string> rules_started_empty;
+  // Rules of the snapshot this program does not have (by name): their keys are dropped.
+  std::vector<std::string> rules_dropped;
+};
+
 // Runs every rule of a Program over a stream of events in event time
 // (CEP_SEMANTICS.md §7): events wait until the watermark covers them and are
 // then matched in (ts, arrival) order, so results do not depend on arrival
@@ -85,10 +114,44 @@ class RulesetRunner {
   // Keys with live state, over all rules.
   size_t key_count() const;
 
+  // --- Checkpoints (ARCHITECTURE.md "Fault tolerance"; format: cep/README.md) ---
+  // Starts a snapshot of the runner's state as of now, while it keeps running:
+  // the header (watermark, events buffered for the watermark, the rules) is
+  // written at once; keys are written a few at a time by ContinueSnapshot, and
+  // a key about to change (event, timer, eviction) is written first, so the
+  // snapshot is the state at this call whatever happens after. Keys created
+  // after this call are not in it. Precondition (CHECK): no late alerts are
+  // waiting (call AdvanceWatermark(watermark(), out) first) and no snapshot is
+  // in progress.
+  void BeginSnapshot();
+  // Writes up to `max_keys` more keys (and looks at a bounded number of free
+  // key slots); true when the snapshot is complete (the end record is written).
+  bool ContinueSnapshot(size_t max_keys);
+  bool snapshotting() const { return snapshotting_; }
+  // Moves out the bytes written so far: whole records only, empty when none.
+  void TakeSnapshotBytes(std::string& out);
+  // Figures of the last completed snapshot.
+  const SnapshotStats& last_snapshot_stats() const;
+
+  // Restoring, on a runner that has seen no event yet (CHECK): feed every byte
+  // a snapshot produced, in order, in the pieces TakeSnapshotBytes returned (any
+  // concatenation of whole records is fine), then FinishRestore. Keys of a rule
+  // this program does not have (by name), or whose Rule::fingerprint or kind
+  // differs, are skipped and counted: that rule starts empty. Corrupt bytes (bad
+  // checksum, truncated record, wrong magic, bad state) are kDataLoss with a
+  // message naming the record; pending events written under another schema are
+  // kFailedPrecondition. After an error the runner must be thrown away.
+  Status Restore(std::string_view records);
+  // Checks the snapshot was complete (header and end record seen, every key
+  // record present; kDataLoss otherwise) and re-arms the restored keys' timers.
+  Result<RestoreStats> FinishRestore();
+
  private:
   struct RuleRuntime;
   struct Timer;
   class KeyTable;
+  struct SnapshotProgress;
+  struct RestoreProgress;
 
   // Matches one released (or accepted late) event against every rule.
   void ProcessEvent(const std::shared_ptr<const Event>& event, std::vector<RuleAlert>& out);
@@ -117,6 +180,13 @@ class RulesetRunner {
   void Deliver(uint32_t rule, KeyState& state, RuleAlert alert, std::vector<RuleAlert>& out);
   void Arm(uint32_t rule, uint32_t key, KeyState& state, EventTime when);
   const std::string& KeyText(uint32_t rule, uint32_t key) const;
+  // Checkpoints (ruleset_runner_snapshot.cc): writes the key's record to the
+  // snapshot in progress and marks it written.
+  void WriteKeyRecord(uint32_t rule, uint32_t key, KeyState& state);
+  void WriteHeaderRecord();
+  Status RestoreRecord(uint8_t type, std::string_view payload);
+  Status RestoreHeader(std::string_view payload);
+  Status RestoreKey(std::string_view payload);
 
   std::shared_ptr<const Program> program_;
   std::vector<std::unique_ptr<RuleRuntime>> rules_;
@@ -139,6 +209,11 @@ class RulesetRunner {
   RunnerStats stats_;
   std::vector<std::shared_ptr<const Event>> released_;  // reused per watermark
   std::vector<RuleAlert> late_alerts_;  // from late events a rule accepted; out at the next watermark
+  // Checkpoints: the hot path reads only these two; the rest lives in the .cc.
+  bool snapshotting_ = false;
+  uint32_t snapshot_epoch_ = 0;  // KeyState::snapshot_epoch
+  std::unique_ptr<SnapshotProgress> snapshot_;
+  std::unique_ptr<RestoreProgress> restore_;
 };
 
 }  // namespace cep

@@ -1,8 +1,10 @@
 #include "rules/compiler.h"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "cep/expr/expr_builder.h"
@@ -61,6 +63,8 @@ class Compiler {
   void CollectRegexes();
   void CompileRegexes(CompiledRuleset& out);
   std::optional<cep::Rule> CompileRule(const Rule& rule);
+  // What every rule's fingerprint hashes besides its own text (cep::Rule::fingerprint).
+  std::string FingerprintContext() const;
   bool CompilePattern(const Rule& rule, cep::Rule& out);
   bool CompileWindow(const Rule& rule, cep::Rule& out);
   std::shared_ptr<const cep::Expr> Build(const Expr& expr);
@@ -80,6 +84,7 @@ class Compiler {
   const CompileOptions& options_;
   std::vector<Diagnostic> diagnostics_;
   std::vector<RegexField> regex_fields_;
+  std::string fingerprint_context_;
   std::map<std::pair<cep::SlotIndex, std::string>, uint32_t> regex_ids_;  // (field, flags+/pattern)
   cep::RegexSlots regex_slots_;
   ExprBuilder builder_;
@@ -477,9 +482,42 @@ bool Compiler::CompileWindow(const Rule& rule, cep::Rule& out) {
   return true;
 }
 
+// FNV-1a, 64 bit: stable across processes and builds, unlike std::hash.
+uint64_t Fnv1a64(std::string_view text) {
+  uint64_t hash = 14695981039346656037ull;
+  for (char c : text) hash = (hash ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+  return hash;
+}
+
+std::string Compiler::FingerprintContext() const {
+  // Bump when compiling the same text can behave differently (a checkpoint of
+  // the old compilation must not be restored into the new one).
+  std::string text = "cep-rule-fingerprint 1\nconsts\n";
+  for (const ConstDecl& decl : ast_.consts) {
+    text += decl.name.name + " = " + PrintExpr(*decl.value) + "\n";
+  }
+  // The final schema (regex and attrs slots included): restored events keep their slots.
+  text += "schema\n";
+  for (const cep::FieldDef& field : schema_.fields()) {
+    text += field.name + ": " + std::string(TypeKeyword(field.type)) + "\n";
+  }
+  // Regex ids: events keep their match bits.
+  text += "regexes\n";
+  for (const RegexField& group : regex_fields_) {
+    text += std::to_string(group.field) + ":";
+    for (const auto& spec : group.specs) {
+      text += " " + spec.flags + "/" + std::to_string(spec.pattern.size()) + "/" + spec.pattern;
+    }
+    text += "\n";
+  }
+  text += "max_partial_matches " + std::to_string(options_.max_partial_matches) + "\n";
+  return text;
+}
+
 std::optional<cep::Rule> Compiler::CompileRule(const Rule& rule) {
   cep::Rule out;
   out.name = rule.name.name;
+  out.fingerprint = Fnv1a64(fingerprint_context_ + "rule\n" + PrintRule(rule));
   if (rule.severity) {
     out.severity = static_cast<cep::Severity>(static_cast<int>(*rule.severity) + 1);
   }
@@ -525,6 +563,7 @@ cep::Result<CompiledRuleset, std::vector<Diagnostic>> Compiler::Run() {
   auto program = std::make_shared<cep::Program>();
   program->ruleset = ast_.name.name;
   program->version = static_cast<uint32_t>(ast_.version);
+  fingerprint_context_ = FingerprintContext();
   for (const Rule& rule : ast_.rules) {
     if (auto compiled = CompileRule(rule)) program->rules.push_back(std::move(*compiled));
   }

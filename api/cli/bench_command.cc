@@ -50,6 +50,7 @@ struct BenchOptions {
   size_t watermark_every = 1024;
   std::vector<std::string> consumer_set;  // KEY=VALUE librdkafka properties
   std::vector<std::string> producer_set;
+  std::string checkpoint_interval = "0s";  // kafka run: checkpoints to RocksDB; 0s: none
 };
 
 cep::Result<std::map<std::string, std::string>> ParseSettings(const std::vector<std::string>& pairs,
@@ -138,6 +139,12 @@ void PrintKafka(const engine::bench::KafkaBenchResult& r) {
   PrintRow("alerts produced / in topic", fmt::format("{} / {}", r.alerts, r.alerts_in_topic));
   PrintRow("late / dead letters / produce errors",
            fmt::format("{} / {} / {}", r.late, r.dead_letters, r.produce_errors));
+  if (r.checkpoints.completed + r.checkpoints.failed > 0) {
+    PrintRow("checkpoints (RocksDB)",
+             fmt::format("{} complete, {} failed; last: {} bytes in {} ms, longest slot pause {} us",
+                         r.checkpoints.completed, r.checkpoints.failed, r.checkpoints.last_bytes,
+                         r.checkpoints.last_duration.count(), r.checkpoints.last_longest_pause.count()));
+  }
 }
 
 void PrintLatency(const engine::bench::LatencyBenchResult& r, double rate) {
@@ -160,6 +167,13 @@ int RunBench(const BenchOptions& o) {
   if (!duration || duration->millis() <= 0) {
     std::cerr << "cep bench: --duration: "
               << (duration ? "must be > 0" : duration.error().message()) << "\n";
+    return kExitUsage;
+  }
+  auto checkpoint_interval = cep::ParseDuration(o.checkpoint_interval);
+  if (!checkpoint_interval || checkpoint_interval->millis() < 0) {
+    std::cerr << "cep bench: --checkpoint-interval: "
+              << (checkpoint_interval ? "must be >= 0" : checkpoint_interval.error().message())
+              << "\n";
     return kExitUsage;
   }
   auto consumer_settings = ParseSettings(o.consumer_set, "--consumer-set");
@@ -257,6 +271,7 @@ int RunBench(const BenchOptions& o) {
     options.json_alerts = json_alerts;
     options.clock = &clock;
     options.kafka = tuning;
+    options.checkpoint_interval = std::chrono::milliseconds(checkpoint_interval->millis());
     auto r = engine::bench::RunKafkaBench(*compiled, prefix(kafka_events), options, Progress);
     if (!r) {
       std::cerr << "cep bench: kafka: " << r.error().message() << "\n";
@@ -273,6 +288,8 @@ int RunBench(const BenchOptions& o) {
                          {"group_join_s", r->group_join_s},
                          {"consume_s", r->consume_s},
                          {"stop_s", r->stop_s},
+                         {"checkpoints", r->checkpoints.completed},
+                         {"checkpoint_longest_pause_us", r->checkpoints.last_longest_pause.count()},
                          {"first_offsets", r->first_offsets},
                          {"end_offsets", r->end_offsets},
                          {"service", TimingJson(r->service, r->events)},
@@ -363,6 +380,9 @@ void AddBenchCommand(CLI::App& app, Action& action) {
       ->check(CLI::Range(0.0, 1e8))
       ->capture_default_str();
   command->add_option("--duration", o->duration, "latency run: how long to produce")
+      ->capture_default_str();
+  command->add_option("--checkpoint-interval", o->checkpoint_interval,
+                      "kafka run: checkpoint to RocksDB (a temp dir) this often; 0s: never")
       ->capture_default_str();
   command->add_option("--seed", o->seed, "generator seed")->capture_default_str();
   command->add_option("--accounts", o->accounts, "accounts in the generated population")

@@ -33,10 +33,6 @@ std::vector<PlannedCommand> PlannedCommands() {
         {"list", "list rulesets and their versions"},
         {"activate", "activate a version (live or shadow)"},
         {"diff", "show which rules differ between two versions"}}},
-      {"savepoint",
-       "state snapshots for upgrades and for moving state",
-       5,
-       {{"create", "take a savepoint"}, {"restore", "restore a savepoint"}}},
   };
 }
 
@@ -99,6 +95,7 @@ int RunCli(int argc, const char* const* argv) {
   AddGenCommand(app, action);
   AddBrokerCommand(app, action);
   AddBenchCommand(app, action);
+  AddSavepointCommand(app, action);
   for (const PlannedCommand& planned : PlannedCommands()) AddPlanned(app, planned, action);
 
   try {

@@ -21,5 +21,6 @@ void AddBrokerCommand(CLI::App& app, Action& action);
 void AddServeCommand(CLI::App& app, Action& action);
 void AddDemoCommand(CLI::App& app, Action& action);
 void AddBenchCommand(CLI::App& app, Action& action);
+void AddSavepointCommand(CLI::App& app, Action& action);
 
 }  // namespace api

@@ -172,6 +172,8 @@ int RunDemo(const DemoOptions& o) {
   config.kafka.alert_format = "json";  // readable from outside with kcat
   config.slots = o.slots;
   config.idle_timeout = cep::Duration::Seconds(2);
+  // The embedded broker forgets everything on exit, so the demo's state may too.
+  config.state_backend = "none";
   SystemClock clock;
   auto running = StartService(config, std::move(*compiled), clock);
   if (!running) {

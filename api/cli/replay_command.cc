@@ -390,7 +390,7 @@ int RunReplay(const ReplayOptions& o) {
   });
   const uint32_t slots = o.threads > 0 ? static_cast<uint32_t>(o.threads)
                                        : std::max(1u, std::thread::hardware_concurrency());
-  engine::SlotPool pool(program, {slots, 4096});
+  engine::SlotPool pool(program, {.slots = slots, .queue_capacity = 4096});
   // The collector writes alerts in their documented order as soon as every
   // slot's watermark has passed their ts by the ordering holdback (see
   // SlotPool::ordering_holdback), so the output does not depend on the thread

@@ -54,6 +54,7 @@ const KeySpec kKeys[] = {
     {"idle_timeout", [](ServiceConfig& c) -> Field { return &c.idle_timeout; }},
     {"checkpoint_interval", [](ServiceConfig& c) -> Field { return &c.checkpoint_interval; }},
     {"data_dir", [](ServiceConfig& c) -> Field { return &c.data_dir; }},
+    {"state_backend", [](ServiceConfig& c) -> Field { return &c.state_backend; }},
     {"rest_address", [](ServiceConfig& c) -> Field { return &c.rest_address; }},
     {"id_field", [](ServiceConfig& c) -> Field { return &c.id_field; }},
     {"log_level", [](ServiceConfig& c) -> Field { return &c.log_level; }},
@@ -556,6 +557,10 @@ std::vector<Invalid> Check(const ServiceConfig& c) {
   CheckDuration("idle_timeout", c.idle_timeout, out);
   CheckDuration("checkpoint_interval", c.checkpoint_interval, out);
   if (c.data_dir.empty()) out.push_back({"data_dir", "data_dir: must not be empty"});
+  if (c.state_backend != "rocksdb" && c.state_backend != "memory" && c.state_backend != "none") {
+    out.push_back({"state_backend", "state_backend: must be one of rocksdb, memory, none; got '" +
+                                        c.state_backend + "'"});
+  }
   if (auto problem = CheckHostPort(c.rest_address, /*allow_port_zero=*/true)) {
     out.push_back({"rest_address", "rest_address: " + *problem});
   }
@@ -719,6 +724,7 @@ void AddServiceConfigFlags(CLI::App& command, ServiceConfigFlags& flags) {
        "idle partitions stop holding the watermark back after this"},
       {"--checkpoint-interval", "checkpoint_interval", "DURATION", "time between checkpoints"},
       {"--data-dir", "data_dir", "DIR", "state and checkpoints (RocksDB)"},
+      {"--state-backend", "state_backend", "rocksdb|memory|none", "where checkpoints go"},
       {"--rest-address", "rest_address", "HOST:PORT", "REST API address; port 0 = any"},
   };
   for (const Typed& typed : kTyped) {

@@ -73,6 +73,9 @@ inline Status ResourceExhausted(std::string message) {
 inline Status Unavailable(std::string message) {
   return {StatusCode::kUnavailable, std::move(message)};
 }
+inline Status DeadlineExceeded(std::string message) {
+  return {StatusCode::kDeadlineExceeded, std::move(message)};
+}
 inline Status DataLoss(std::string message) { return {StatusCode::kDataLoss, std::move(message)}; }
 inline Status Unimplemented(std::string message) {
   return {StatusCode::kUnimplemented, std::move(message)};

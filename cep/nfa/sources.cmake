@@ -6,4 +6,5 @@ target_sources(cep_core PRIVATE
   nfa/nfa_matcher.cc
   nfa/nfa_matcher_output.cc
   nfa/nfa_snapshot.cc
+  nfa/internal/event_codec.cc
   nfa/internal/shared_buffer.cc)

@@ -81,7 +81,7 @@ cep::Result<EngineBenchResult> RunEngineBench(const std::vector<rules::CompiledR
     auto lane = std::make_unique<Lane>();
     lane->decoder = std::make_unique<RecordDecoder>(ruleset, RecordDecoder::Format::kProtobuf, "id");
     lane->pool = std::make_unique<SlotPool>(
-        ruleset.program, SlotPoolOptions{options.slots, options.queue_capacity});
+        ruleset.program, SlotPoolOptions{.slots = options.slots, .queue_capacity = options.queue_capacity});
     lanes.push_back(std::move(lane));
   }
   if (progress) {

@@ -66,9 +66,16 @@ cep::Result<KafkaBenchResult> RunKafkaBench(const std::vector<rules::CompiledRul
                                             const KafkaBenchOptions& options,
                                             const Progress& progress) {
   if (options.clock == nullptr) return cep::Unexpected(cep::InvalidArgument("a clock is required"));
-  const ServiceConfig config = internal::BenchServiceConfig(
+  ServiceConfig config = internal::BenchServiceConfig(
       options.partitions, options.slots, options.json_alerts, std::chrono::seconds(10),
       options.kafka);
+  std::optional<internal::TempDir> data_dir;
+  if (options.checkpoint_interval.count() > 0) {
+    data_dir.emplace("cep-bench-checkpoints");
+    config.state_backend = "rocksdb";
+    config.data_dir = data_dir->path().string();
+    config.checkpoint_interval = cep::Duration::Millis(options.checkpoint_interval.count());
+  }
   ASSIGN_OR_RETURN(auto broker, internal::StartBroker(config));
   const std::string& input = config.kafka.input_topic;
   KafkaBenchResult result;
@@ -140,6 +147,7 @@ cep::Result<KafkaBenchResult> RunKafkaBench(const std::vector<rules::CompiledRul
   result.dead_letters = stats.dead_letters;
   result.late = stats.late;
   result.produce_errors = stats.produce_errors;
+  result.checkpoints = stats.checkpoints;
   if (!service->error().ok()) return cep::Unexpected(service->error());
   service.reset();
 

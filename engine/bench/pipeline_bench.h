@@ -11,6 +11,7 @@
 
 #include "cep/base/clock.h"
 #include "cep/base/result.h"
+#include "engine/checkpoint/checkpoint_figures.h"
 #include "engine/gen/transaction_generator.h"
 #include "rules/compiler.h"
 
@@ -97,6 +98,9 @@ struct KafkaBenchOptions {
   const cep::Clock* clock = nullptr;  // the service's wall clock; required
   KafkaTuning kafka;
   std::chrono::milliseconds limit = std::chrono::seconds(120);  // for the service's run
+  // Checkpoints to RocksDB in a fresh directory under the system temp dir
+  // every interval (wall time); zero: none.
+  std::chrono::milliseconds checkpoint_interval{0};
 };
 
 struct KafkaBenchResult {
@@ -122,6 +126,7 @@ struct KafkaBenchResult {
   uint64_t dead_letters = 0;
   uint64_t late = 0;
   uint64_t produce_errors = 0;
+  CheckpointFigures checkpoints;  // with KafkaBenchOptions::checkpoint_interval
 };
 
 cep::Result<KafkaBenchResult> RunKafkaBench(const std::vector<rules::CompiledRuleset>& rulesets,

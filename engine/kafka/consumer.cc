@@ -290,6 +290,49 @@ cep::Status Consumer::Commit(const std::vector<PartitionOffset>& offsets) {
   return cep::Status::Ok();
 }
 
+cep::Result<std::vector<int32_t>> Consumer::Partitions(const std::string& topic,
+                                                      milliseconds timeout) {
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(impl_->rk, topic.c_str(), nullptr);
+  if (handle == nullptr) {
+    return cep::Unexpected(cep::InvalidArgument("topic handle for " + topic + ": " +
+                                                rd_kafka_err2str(rd_kafka_last_error())));
+  }
+  const rd_kafka_metadata_t* metadata = nullptr;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_metadata(impl_->rk, 0, handle, &metadata, internal::TimeoutMs(timeout));
+  rd_kafka_topic_destroy(handle);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return cep::Unexpected(internal::ErrorStatus(err, "metadata of " + topic));
+  }
+  std::vector<int32_t> partitions;
+  cep::Status status;
+  for (int t = 0; t < metadata->topic_cnt; ++t) {
+    const rd_kafka_metadata_topic_t& entry = metadata->topics[t];
+    if (topic != entry.topic) continue;
+    if (entry.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      status = internal::ErrorStatus(entry.err, "metadata of " + topic);
+      break;
+    }
+    for (int p = 0; p < entry.partition_cnt; ++p) partitions.push_back(entry.partitions[p].id);
+  }
+  rd_kafka_metadata_destroy(metadata);
+  if (!status.ok()) return cep::Unexpected(status);
+  if (partitions.empty()) return cep::Unexpected(cep::NotFound("topic " + topic + " does not exist"));
+  std::sort(partitions.begin(), partitions.end());
+  return partitions;
+}
+
+cep::Result<int64_t> Consumer::EndOffset(const TopicPartition& tp, milliseconds timeout) {
+  int64_t low = 0;
+  int64_t high = 0;
+  const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      impl_->rk, tp.topic.c_str(), tp.partition, &low, &high, internal::TimeoutMs(timeout));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return cep::Unexpected(internal::ErrorStatus(err, "end offset of " + Describe(tp)));
+  }
+  return high;
+}
+
 std::vector<TopicPartition> Consumer::assignment() const {
   rd_kafka_topic_partition_list_t* raw = nullptr;
   if (impl_->closed || rd_kafka_assignment(impl_->rk, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) {

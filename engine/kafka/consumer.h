@@ -81,6 +81,14 @@ class Consumer {
   // took the partitions away (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID).
   cep::Status Commit(const std::vector<PartitionOffset>& offsets);
 
+  // The partition ids of `topic` from the cluster's metadata, sorted, waiting
+  // up to `timeout`. kNotFound when the topic does not exist.
+  cep::Result<std::vector<int32_t>> Partitions(const std::string& topic,
+                                               std::chrono::milliseconds timeout);
+  // A partition's end (the offset its next record will get), asked from the
+  // broker, waiting up to `timeout`.
+  cep::Result<int64_t> EndOffset(const TopicPartition& tp, std::chrono::milliseconds timeout);
+
   // The current assignment, sorted.
   std::vector<TopicPartition> assignment() const;
 

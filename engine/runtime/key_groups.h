@@ -24,7 +24,8 @@ struct KeyGroup {
 std::vector<KeyGroup> SplitByKey(const cep::Program& program);
 
 // The slot owning an event's key in a group: a hash of the key fields' values
-// (stable for a build; it only has to agree with itself), or slot 0 when the
+// (FNV-1a and a fixed mix: stable across builds and machines, which
+// checkpoints rely on: a restored key must land on the slot that saved it), or slot 0 when the
 // group is unkeyed or a key field is null (the runner there counts it unkeyed).
 uint32_t SlotOf(const KeyGroup& group, const cep::Event& event, uint32_t slots);
 

@@ -48,8 +48,12 @@ struct ServiceConfig {
   cep::Duration max_out_of_orderness = cep::Duration::Zero();
   // Partitions idle for longer stop holding the watermark back, >= 0.
   cep::Duration idle_timeout = cep::Duration::Seconds(10);
-  cep::Duration checkpoint_interval = cep::Duration::Seconds(10);  // wall time, >= 0
+  cep::Duration checkpoint_interval = cep::Duration::Seconds(10);  // wall time, >= 0; 0 = never
   std::string data_dir = "./cep-data";                             // RocksDB state and checkpoints
+  // Where checkpoints go: rocksdb (under data_dir, survives restarts), memory
+  // (lost with the process; for tests) or none (no checkpoints: input offsets
+  // are committed to the consumer group on a clean stop only).
+  std::string state_backend = "rocksdb";
   std::string rest_address = "127.0.0.1:8080";  // host:port of the REST API; port 0 = any
   std::string id_field = "id";                  // event field naming events in alerts
   std::string log_level = "info";  // trace | debug | info | warn | error | critical | off

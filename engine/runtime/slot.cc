@@ -1,6 +1,7 @@
 #include "engine/runtime/slot.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "engine/sink/alert_factory.h"
@@ -25,12 +26,14 @@ void OutputSignal::WaitChange(uint64_t seen, std::chrono::milliseconds timeout) 
 }
 
 Slot::Slot(const std::vector<KeyGroup>& groups, size_t queue_capacity, size_t max_pending_alerts,
-           OutputSignal& signal)
+           OutputSignal& signal, std::string stream_prefix, SnapshotSink* snapshots)
     : groups_(groups),
       queue_(queue_capacity),
       signal_(signal),
       max_pending_alerts_(std::max<size_t>(1, max_pending_alerts)),
-      done_watermark_(cep::EventTime::Min().millis()) {
+      done_watermark_(cep::EventTime::Min().millis()),
+      stream_prefix_(std::move(stream_prefix)),
+      snapshots_(snapshots) {
   runners_.reserve(groups.size());
   for (const KeyGroup& group : groups) {
     runners_.push_back(std::make_unique<cep::RulesetRunner>(group.program));
@@ -57,6 +60,70 @@ void Slot::TakeAlerts(std::vector<cep::v1::Alert>& out) {
     }
   }
   outbox_taken_.notify_one();
+}
+
+void Slot::RestoredTo(cep::EventTime watermark) {
+  applied_ = std::max(applied_, watermark);
+  done_watermark_.store(applied_.millis(), std::memory_order_release);
+}
+
+std::string Slot::StreamName(size_t g) const {
+  // By key field list, not group index: a changed ruleset may regroup rules.
+  std::string name = stream_prefix_ + "/key-";
+  const KeyGroup& group = groups_[g];
+  if (group.key_slots.empty()) name += "none";
+  for (size_t i = 0; i < group.key_slots.size(); ++i) {
+    if (i > 0) name += ',';
+    name += group.program->schema->field(group.key_slots[i]).name;
+  }
+  return name;
+}
+
+void Slot::BeginSnapshot(uint64_t checkpoint) {
+  // A barrier while the last snapshot is still being written: that checkpoint
+  // was given up (a write failed). Finish it for nothing, then start over.
+  while (snapshotting_ != 0) ContinueSnapshot();
+  const auto start = std::chrono::steady_clock::now();
+  // Late alerts a runner holds for its next watermark belong before the
+  // barrier: flush them (the same watermark again fires nothing new).
+  for (size_t g = 0; g < runners_.size(); ++g) {
+    runners_[g]->AdvanceWatermark(runners_[g]->watermark(), raised_);
+    for (const cep::RuleAlert& alert : raised_) {
+      ready_.push_back(MakeWireAlert(*groups_[g].program, alert));
+    }
+    raised_.clear();
+  }
+  Publish();
+  barrier_.store(checkpoint, std::memory_order_release);
+  signal_.Notify();
+  if (snapshots_ == nullptr) return;
+  for (auto& runner : runners_) runner->BeginSnapshot();
+  snapshotting_ = checkpoint;
+  longest_pause_ = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+}
+
+void Slot::ContinueSnapshot() {
+  // A step is short next to a batch of events: the snapshot must not stall
+  // processing for long (the pause is what a checkpoint costs in latency).
+  constexpr size_t kKeysPerStep = 2048;
+  const auto start = std::chrono::steady_clock::now();
+  bool done = true;
+  for (size_t g = 0; g < runners_.size(); ++g) {
+    cep::RulesetRunner& runner = *runners_[g];
+    if (runner.snapshotting()) done = runner.ContinueSnapshot(kKeysPerStep) && done;
+    snapshot_bytes_.clear();
+    runner.TakeSnapshotBytes(snapshot_bytes_);
+    if (!snapshot_bytes_.empty()) {
+      snapshots_->OnSnapshotBytes(snapshotting_, StreamName(g), std::move(snapshot_bytes_));
+    }
+    if (!done) break;  // one group's step at a time
+  }
+  longest_pause_ = std::max(longest_pause_, std::chrono::duration_cast<std::chrono::microseconds>(
+                                                std::chrono::steady_clock::now() - start));
+  if (!done) return;
+  snapshots_->OnSlotSnapshotted(snapshotting_, longest_pause_);
+  snapshotting_ = 0;
 }
 
 void Slot::Apply(cep::EventTime watermark) {
@@ -96,12 +163,22 @@ void Slot::Publish() {
 
 void Slot::Run() {
   SlotItem item;
-  cep::EventTime pending = applied_;
+  // Not applied_: a restore may set that after this thread started (it is read
+  // only after the first pop, which orders it).
+  cep::EventTime pending = cep::EventTime::Min();
   // A batch is at most one queue's worth, so what one publish adds to the
   // outbox is bounded even while the router keeps the queue full.
   const size_t batch_limit = queue_.capacity();
   for (;;) {
-    queue_.Pop(item);
+    if (snapshotting_ != 0) {
+      // Write the snapshot while there is nothing to process.
+      if (!queue_.TryPop(item)) {
+        ContinueSnapshot();
+        continue;
+      }
+    } else {
+      queue_.Pop(item);
+    }
     size_t batch = 0;
     // Drain what is queued without blocking, then publish once for the lot.
     do {
@@ -113,6 +190,12 @@ void Slot::Run() {
         case SlotItem::Kind::kWatermark:
           if (item.watermark > pending) pending = item.watermark;
           break;
+        case SlotItem::Kind::kBarrier:
+          Apply(pending);
+          // A barrier before the last one's snapshot is written means that
+          // checkpoint was given up: start over.
+          BeginSnapshot(item.checkpoint);
+          break;
         case SlotItem::Kind::kStop:
           Apply(pending);
           Publish();
@@ -123,6 +206,7 @@ void Slot::Run() {
     } while (++batch < batch_limit && queue_.TryPop(item));
     Apply(pending);
     Publish();
+    if (snapshotting_ != 0) ContinueSnapshot();
   }
 }
 

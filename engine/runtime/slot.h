@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -14,16 +15,18 @@
 #include "cep/event.h"
 #include "cep/ruleset_runner.h"
 #include "engine/runtime/key_groups.h"
+#include "engine/runtime/snapshot_sink.h"
 #include "engine/runtime/spsc_queue.h"
 
 namespace engine {
 
 // What travels down a slot's queue, in stream order.
 struct SlotItem {
-  enum class Kind : uint8_t { kEvent, kWatermark, kStop };
+  enum class Kind : uint8_t { kEvent, kWatermark, kBarrier, kStop };
   Kind kind = Kind::kEvent;
   uint8_t group = 0;  // kEvent: the key group whose runner takes it
   cep::EventTime watermark;
+  uint64_t checkpoint = 0;  // kBarrier: the checkpoint id
   std::shared_ptr<const cep::Event> event;
 };
 
@@ -52,6 +55,12 @@ class OutputSignal {
 // wire form here, off the router's thread, and are published with the
 // watermark they are complete up to.
 //
+// A checkpoint barrier (kBarrier) is handled in stream order: the alerts raised
+// before it are published and marked (barrier()), then every runner starts a
+// copy-on-write snapshot that the slot writes out a few thousand keys at a
+// time between batches, handing the bytes to the SnapshotSink, while events
+// keep flowing.
+//
 // Threading: the router pushes (one producer), the slot thread pops; the
 // outbox is shared with the collector under a mutex taken once per batch that
 // raised alerts, never per event.
@@ -60,8 +69,10 @@ class Slot {
   // `max_pending_alerts`: published alerts the collector has not taken yet;
   // at the limit the slot waits for the collector, which backs up its queue
   // and so the router: a slow sink slows the source instead of growing memory.
+  // `stream_prefix` names this slot's snapshot streams ("<ruleset>/slot-<i>");
+  // `snapshots` may be null when no checkpoint is ever taken.
   Slot(const std::vector<KeyGroup>& groups, size_t queue_capacity, size_t max_pending_alerts,
-       OutputSignal& signal);
+       OutputSignal& signal, std::string stream_prefix = {}, SnapshotSink* snapshots = nullptr);
   ~Slot();
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
@@ -77,6 +88,16 @@ class Slot {
     return cep::EventTime::FromMillis(done_watermark_.load(std::memory_order_acquire));
   }
   bool stopped() const { return stopped_.load(std::memory_order_acquire); }
+  // The last checkpoint barrier this slot passed: every alert raised before it
+  // is published (read it before TakeAlerts, like done_watermark).
+  uint64_t barrier() const { return barrier_.load(std::memory_order_acquire); }
+
+  // Before Start: the state of group `g` from a checkpoint, and the watermark
+  // it was taken at.
+  cep::RulesetRunner& runner_to_restore(size_t g) { return *runners_[g]; }
+  void RestoredTo(cep::EventTime watermark);
+  // The name of group `g`'s snapshot stream.
+  std::string StreamName(size_t g) const;
 
   // After Join (or from the slot thread).
   const std::vector<std::unique_ptr<cep::RulesetRunner>>& runners() const { return runners_; }
@@ -90,6 +111,9 @@ class Slot {
   void Run();
   void Apply(cep::EventTime watermark);
   void Publish();
+  void BeginSnapshot(uint64_t checkpoint);
+  // Writes a step of the snapshot in progress; hands it over when complete.
+  void ContinueSnapshot();
 
   const std::vector<KeyGroup>& groups_;
   SpscQueue<SlotItem> queue_;
@@ -106,6 +130,12 @@ class Slot {
   std::atomic<uint64_t> sink_waits_{0};
   std::atomic<int64_t> done_watermark_;
   std::atomic<bool> stopped_{false};
+  std::atomic<uint64_t> barrier_{0};
+  const std::string stream_prefix_;
+  SnapshotSink* const snapshots_;
+  uint64_t snapshotting_ = 0;  // the checkpoint being written, 0 when none
+  std::chrono::microseconds longest_pause_{0};
+  std::string snapshot_bytes_;  // reused
   std::thread thread_;
 };
 

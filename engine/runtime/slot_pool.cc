@@ -1,6 +1,7 @@
 #include "engine/runtime/slot_pool.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "engine/runtime/slot.h"
@@ -28,8 +29,9 @@ SlotPool::SlotPool(std::shared_ptr<const cep::Program> program, SlotPoolOptions 
   }
   const uint32_t count = std::max<uint32_t>(1, options.slots);
   for (uint32_t i = 0; i < count; ++i) {
-    slots_.push_back(std::make_unique<Slot>(groups_, options.queue_capacity,
-                                            options.max_pending_alerts, *signal_));
+    slots_.push_back(std::make_unique<Slot>(
+        groups_, options.queue_capacity, options.max_pending_alerts, *signal_,
+        options.name + "/slot-" + std::to_string(i), options.snapshots));
   }
   for (auto& slot : slots_) slot->Start();
 }
@@ -66,6 +68,34 @@ void SlotPool::AdvanceWatermark(cep::EventTime watermark) {
   Broadcast(static_cast<uint8_t>(SlotItem::Kind::kWatermark), watermark);
 }
 
+void SlotPool::Barrier(uint64_t checkpoint) {
+  if (stopped_) return;
+  for (auto& slot : slots_) {
+    SlotItem item;
+    item.kind = SlotItem::Kind::kBarrier;
+    item.checkpoint = checkpoint;
+    backpressure_waits_ += slot->queue().Push(std::move(item));
+  }
+}
+
+cep::Status SlotPool::Restore(
+    const std::function<cep::Status(const std::string& stream, cep::RulesetRunner&)>& restore,
+    cep::EventTime watermark) {
+  std::vector<cep::RuleAlert> none;
+  for (auto& slot : slots_) {
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      cep::RulesetRunner& runner = slot->runner_to_restore(g);
+      RETURN_IF_ERROR(restore(slot->StreamName(g), runner));
+      // A group the checkpoint did not have starts empty, at the same watermark.
+      if (runner.watermark() < watermark) runner.AdvanceWatermark(watermark, none);
+      CHECK(none.empty(), "an empty runner raises nothing");
+    }
+    slot->RestoredTo(watermark);
+  }
+  watermark_ = std::max(watermark_, watermark);
+  return cep::Status();
+}
+
 void SlotPool::Finish() {
   AdvanceWatermark(cep::EventTime::Max());
   Stop();
@@ -85,15 +115,19 @@ void SlotPool::Collect(Output& out, std::chrono::milliseconds timeout) {
     // every alert published up to them.
     cep::EventTime done = cep::EventTime::Max();
     bool finished = true;
+    uint64_t barrier = UINT64_MAX;
     for (auto& slot : slots_) {
       finished = slot->stopped() && finished;
       done = std::min(done, slot->done_watermark());
+      barrier = std::min(barrier, slot->barrier());
     }
     const size_t before = out.alerts.size();
     for (auto& slot : slots_) slot->TakeAlerts(out.alerts);
-    const bool news = out.alerts.size() != before || done != out.done || finished != out.finished;
+    const bool news = out.alerts.size() != before || done != out.done ||
+                      finished != out.finished || barrier != out.barrier;
     out.done = done;
     out.finished = finished;
+    out.barrier = barrier;
     if (news || finished || attempt == 1) return;
     signal_->WaitChange(seen, timeout);
   }

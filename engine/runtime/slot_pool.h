@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "api/proto/alert.pb.h"
@@ -16,6 +18,7 @@ namespace engine {
 
 class Slot;
 class OutputSignal;
+class SnapshotSink;
 
 struct SlotPoolOptions {
   uint32_t slots = 1;
@@ -23,6 +26,10 @@ struct SlotPoolOptions {
   // Alerts per slot not yet collected; at the limit the slot waits for the
   // collector (a slow sink slows the source; memory stays bounded).
   size_t max_pending_alerts = 65'536;
+  // Checkpoints: where slots hand their snapshots (null: never checkpointed),
+  // and the name their streams start with (the ruleset's).
+  SnapshotSink* snapshots = nullptr;
+  std::string name{};
 };
 
 // The router and its worker slots (ARCHITECTURE.md "Dataflow"): each event
@@ -50,6 +57,17 @@ class SlotPool {
   // Broadcasts a watermark; one that does not advance is ignored.
   void AdvanceWatermark(cep::EventTime watermark);
   cep::EventTime watermark() const { return watermark_; }
+  // A checkpoint barrier after everything routed so far: each slot publishes
+  // the alerts raised before it, then snapshots its state to the SnapshotSink.
+  void Barrier(uint64_t checkpoint);
+  // Before the first Route: gives each runner its state back. `restore` is
+  // called once per slot and key group with the stream's name (SlotStreamName);
+  // it restores the runner (RulesetRunner::Restore...FinishRestore) or leaves it
+  // empty when the checkpoint has no such stream. Every runner then stands at
+  // `watermark` and so does the pool.
+  cep::Status Restore(
+      const std::function<cep::Status(const std::string& stream, cep::RulesetRunner&)>& restore,
+      cep::EventTime watermark);
   // End of input: the watermark goes to +infinity (windows close, timeouts
   // fire), then the slots stop. Idempotent.
   void Finish();
@@ -61,6 +79,8 @@ class SlotPool {
     std::vector<cep::v1::Alert> alerts;  // appended, in no particular order
     cep::EventTime done;                 // every slot has completed this watermark
     bool finished = false;               // every slot has stopped; nothing more will come
+    uint64_t barrier = 0;  // every slot has passed this checkpoint barrier: the
+                           // alerts raised before it are all in `alerts` by now
   };
   // Collects what the slots published, waiting up to `timeout` when there is
   // nothing new.

@@ -3,18 +3,26 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <algorithm>
+#include <filesystem>
+#include <future>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <stop_token>
 #include <thread>
 #include <utility>
 
 #include "api/proto/alert_json.h"
+#include "engine/checkpoint/alert_read_back.h"
+#include "engine/checkpoint/checkpoint_coordinator.h"
 #include "engine/kafka/consumer.h"
 #include "engine/kafka/producer.h"
 #include "engine/runtime/slot_pool.h"
 #include "engine/runtime/watermark_tracker.h"
 #include "engine/service/record_decoder.h"
+#include "state/checkpoint_storage.h"
 
 namespace engine {
 namespace {
@@ -22,6 +30,9 @@ namespace {
 constexpr auto kSinkWait = std::chrono::milliseconds(20);
 constexpr auto kPollWait = std::chrono::milliseconds(50);
 constexpr auto kFlushTimeout = std::chrono::seconds(10);
+constexpr auto kMetadataTimeout = std::chrono::seconds(5);
+constexpr auto kReadBackTimeout = std::chrono::seconds(60);
+constexpr auto kFinalCheckpointTimeout = std::chrono::seconds(60);
 
 uint32_t SlotCount(int configured) {
   if (configured > 0) return static_cast<uint32_t>(configured);
@@ -37,7 +48,22 @@ struct Lane {
   std::unique_ptr<kafka::Producer> producer;  // owned by the sink thread once started
   std::thread sink;
   uint64_t seq = 0;  // arrival order of the events this lane decoded
+  uint64_t flushed_barrier = 0;  // sink thread: the last barrier whose alerts are acknowledged
+  bool delivery_failed = false;  // sink thread: Kafka refused an alert for good
 };
+
+// The number of slots a checkpoint's streams of `ruleset` were written by
+// ("<ruleset>/slot-<i>/..."), 0 when it has none.
+uint32_t SlotsInCheckpoint(const state::Manifest& manifest, const std::string& ruleset) {
+  const std::string prefix = ruleset + "/slot-";
+  uint32_t slots = 0;
+  for (const state::StateStream& stream : manifest.streams) {
+    if (stream.name.rfind(prefix, 0) != 0) continue;
+    const uint32_t slot = static_cast<uint32_t>(std::stoul(stream.name.substr(prefix.size())));
+    slots = std::max(slots, slot + 1);
+  }
+  return slots;
+}
 
 }  // namespace
 
@@ -49,11 +75,27 @@ struct Service::Impl {
   WatermarkTracker tracker;
   bool late_side_output = false;
   std::map<int32_t, int64_t> next_offsets;  // source thread
+  // Checkpoints (null without): the store, its checkpoints, the coordinator,
+  // and what the previous run wrote after the restored checkpoint.
+  std::unique_ptr<state::StateStore> owned_store;
+  std::unique_ptr<state::CheckpointStorage> storage;
+  std::unique_ptr<CheckpointCoordinator> coordinator;
+  std::unique_ptr<AlertReadBack> read_back = std::make_unique<AlertReadBack>();
+  std::optional<state::Manifest> restored;
+  bool input_assigned = false;               // source thread: assign mode started
+  cep::WallTime last_checkpoint;             // source thread
+  uint64_t checkpointed_records = 0;         // source thread: `records` at the last barrier
+  cep::EventTime checkpointed_watermark = cep::EventTime::Min();  // source thread
+  // Alert topic positions for the next checkpoint, asked for on a task of
+  // their own (SinkPositions) with a consumer of their own.
+  std::unique_ptr<kafka::Consumer> positions_consumer;
+  std::vector<kafka::TopicPartition> sink_partitions;  // the positions task's
+  std::future<cep::Result<std::vector<state::SinkPosition>>> positions;  // source thread
   std::jthread source;
   std::once_flag stop_once;
 
   std::atomic<uint64_t> records{0}, events{0}, dead_letters{0}, late{0}, late_routed{0};
-  std::atomic<uint64_t> alerts{0}, shadow_alerts{0}, produce_errors{0};
+  std::atomic<uint64_t> alerts{0}, shadow_alerts{0}, produce_errors{0}, already_written{0};
   std::atomic<int64_t> watermark{cep::EventTime::Min().millis()};
   std::atomic<bool> running{true};
 
@@ -70,6 +112,80 @@ struct Service::Impl {
   explicit Impl(ServiceOptions o)
       : options(std::move(o)),
         tracker(options.config.max_out_of_orderness, options.config.idle_timeout) {}
+
+  // Opens the checkpoint store and finds the checkpoint to start from.
+  cep::Status OpenCheckpoints() {
+    const ServiceConfig& config = options.config;
+    if (config.state_backend == "none") return cep::Status();
+    state::StateStore* store = options.state_store;
+    const std::filesystem::path dir = config.data_dir;
+    std::error_code failed;
+    std::filesystem::create_directories(dir, failed);
+    if (failed) {
+      return cep::Unavailable("cannot create data_dir '" + dir.string() + "': " + failed.message());
+    }
+    if (store == nullptr) {
+      if (config.state_backend == "memory") {
+        owned_store = state::NewMemoryStore();
+      } else {
+        ASSIGN_OR_RETURN(owned_store, state::OpenRocksDbStore(dir / "state"));
+      }
+      store = owned_store.get();
+    }
+    ASSIGN_OR_RETURN(storage, state::CheckpointStorage::Open(dir / "checkpoints", *store));
+    const auto started = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(restored, storage->LoadLatestValid());
+    uint64_t next_id = 1;
+    for (uint64_t id : storage->List()) next_id = std::max(next_id, id + 1);
+    coordinator = std::make_unique<CheckpointCoordinator>(*storage, next_id);
+    if (!restored) {
+      spdlog::info("no checkpoint in {}: starting empty", (dir / "checkpoints").string());
+      return cep::Status();
+    }
+    spdlog::info("restoring checkpoint {} ({} bytes of state, watermark {}), verified in {} ms",
+                 restored->id, restored->state_bytes(), restored->watermark_ms,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count());
+    return cep::Status();
+  }
+
+  // Gives a lane's slots their state back, and its event counter.
+  cep::Status RestoreLane(Lane& lane) {
+    const state::Manifest& manifest = *restored;
+    const cep::Program& program = *lane.ruleset.program;
+    for (const state::RulesetEntry& entry : manifest.rulesets) {
+      if (entry.name == program.ruleset) lane.seq = entry.next_seq;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    size_t keys = 0;
+    size_t skipped = 0;
+    std::set<std::string> reset_rules;
+    auto restore = [&](const std::string& stream, cep::RulesetRunner& runner) -> cep::Status {
+      const bool present = std::any_of(manifest.streams.begin(), manifest.streams.end(),
+                                       [&](const state::StateStream& s) { return s.name == stream; });
+      if (!present) return cep::Status();  // rules keyed so are new: they start empty
+      RETURN_IF_ERROR(storage->ReadStream(manifest, stream, [&](std::string_view chunk) {
+        return runner.Restore(chunk);
+      }));
+      ASSIGN_OR_RETURN(cep::RestoreStats stats, runner.FinishRestore());
+      keys += stats.keys_restored;
+      skipped += stats.keys_skipped;
+      reset_rules.insert(stats.rules_started_empty.begin(), stats.rules_started_empty.end());
+      return cep::Status();
+    };
+    RETURN_IF_ERROR(lane.pool->Restore(restore, cep::EventTime::FromMillis(manifest.watermark_ms)));
+    spdlog::info("{}: restored {} key state(s) from checkpoint {} in {} ms", program.ruleset, keys,
+                 manifest.id,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count());
+    for (const std::string& rule : reset_rules) {
+      spdlog::warn("{}: rule {} changed since checkpoint {}: it starts empty ({} key state(s) dropped)",
+                   program.ruleset, rule, manifest.id, skipped);
+    }
+    return cep::Status();
+  }
 
   void Fail(const cep::Status& status) {
     spdlog::error("service: {}", status.message());
@@ -157,8 +273,150 @@ struct Service::Impl {
     watermark.store(w.millis(), std::memory_order_relaxed);
   }
 
+  // Assign mode (checkpoints on): every partition of the input topic, from
+  // the restored checkpoint's offsets, else the group's committed offsets, else
+  // the beginning. False while the topic does not exist yet.
+  bool AssignInput(cep::WallTime now) {
+    const std::string& topic = options.config.kafka.input_topic;
+    auto partitions = consumer->Partitions(topic, kMetadataTimeout);
+    if (!partitions) {
+      spdlog::info("waiting for input topic {}: {}", topic, partitions.error().message());
+      return false;
+    }
+    std::vector<kafka::PartitionOffset> assignment;
+    for (int32_t partition : *partitions) {
+      int64_t offset = kafka::kOffsetStored;
+      if (restored) {
+        for (const state::SourceOffset& o : restored->offsets) {
+          if (o.topic == topic && o.partition == partition) offset = o.next_offset;
+        }
+      }
+      if (offset >= 0) next_offsets[partition] = offset;
+      assignment.push_back({{topic, partition}, offset});
+      tracker.Assign(partition, now);
+    }
+    if (cep::Status s = consumer->Assign(assignment); !s.ok()) {
+      Fail(s);
+      return false;
+    }
+    spdlog::info("reading {} partition(s) of {} from {}", assignment.size(), topic,
+                 restored ? "checkpoint " + std::to_string(restored->id) : "the group's offsets");
+    return true;
+  }
+
+  // The alert topics' ends, taken before a barrier: every alert raised after
+  // the barrier lands at or after them. Where alerts read back after a restore
+  // are still waiting to be raised again, from the oldest of those. Asked from
+  // the broker on a task of its own (positions_consumer): a round trip per
+  // partition must not stall the input.
+  cep::Result<std::vector<state::SinkPosition>> SinkPositions() {
+    const KafkaConfig& kafka = options.config.kafka;
+    if (sink_partitions.empty()) {
+      for (const std::string& topic : {kafka.alerts_topic, kafka.shadow_topic}) {
+        auto partitions = positions_consumer->Partitions(topic, kMetadataTimeout);
+        if (!partitions) continue;  // not created yet: a restore reads it from the start
+        for (int32_t p : *partitions) sink_partitions.push_back({topic, p});
+      }
+    }
+    std::vector<state::SinkPosition> ends;
+    for (const kafka::TopicPartition& tp : sink_partitions) {
+      ASSIGN_OR_RETURN(int64_t end, positions_consumer->EndOffset(tp, kMetadataTimeout));
+      if (auto oldest = read_back->OldestPending(tp.topic, tp.partition)) end = std::min(end, *oldest);
+      ends.push_back({tp.topic, tp.partition, end});
+    }
+    return ends;
+  }
+
+  // Whether anything was read or the watermark moved since the last barrier.
+  bool ChangedSinceCheckpoint() const {
+    return records.load(std::memory_order_relaxed) != checkpointed_records ||
+           lanes.front()->pool->watermark() != checkpointed_watermark;
+  }
+
+  // Injects the barrier, right after the records routed so far.
+  void StartCheckpoint(cep::WallTime now, std::vector<state::SinkPosition> sink) {
+    checkpointed_records = records.load(std::memory_order_relaxed);
+    checkpointed_watermark = lanes.front()->pool->watermark();
+    state::Manifest manifest;
+    manifest.id = coordinator->next_id();
+    manifest.created_ms = now.millis();
+    manifest.watermark_ms = lanes.front()->pool->watermark().millis();
+    manifest.sink = std::move(sink);
+    for (const auto& [partition, offset] : next_offsets) {
+      manifest.offsets.push_back({options.config.kafka.input_topic, partition, offset});
+    }
+    size_t slots = 0;
+    for (const auto& lane : lanes) {
+      const cep::Program& program = *lane->ruleset.program;
+      manifest.rulesets.push_back({program.ruleset, program.version, lane->seq});
+      slots += lane->pool->slots();
+    }
+    const uint64_t id = manifest.id;
+    coordinator->Begin(std::move(manifest), slots, lanes.size());
+    for (auto& lane : lanes) lane->pool->Barrier(id);
+  }
+
+  void CheckpointTick(cep::WallTime now) {
+    if (coordinator == nullptr) return;
+    if (auto committed = coordinator->TakeCommitted()) {
+      // For lag monitoring only: a restore reads its offsets from the checkpoint.
+      std::vector<kafka::PartitionOffset> offsets;
+      for (const state::SourceOffset& o : committed->offsets) {
+        offsets.push_back({{o.topic, o.partition}, o.next_offset});
+      }
+      if (!offsets.empty()) {
+        if (cep::Status s = consumer->Commit(offsets); !s.ok()) {
+          spdlog::debug("checkpoint offsets not committed to the group: {}", s.message());
+        }
+      }
+    }
+    if (positions.valid()) {
+      if (positions.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+      auto sink = positions.get();
+      if (!sink) {
+        spdlog::warn("checkpoint skipped: alert topic positions unknown ({})", sink.error().message());
+        return;
+      }
+      StartCheckpoint(now, std::move(*sink));
+      return;
+    }
+    const cep::Duration interval = options.config.checkpoint_interval;
+    if (interval == cep::Duration::Zero() || coordinator->in_flight()) return;
+    if (now - last_checkpoint < interval) return;
+    last_checkpoint = now;
+    if (!ChangedSinceCheckpoint()) return;  // the last one still holds: no need to write it again
+    positions = std::async(std::launch::async, [this] { return SinkPositions(); });
+  }
+
+  // A clean stop leaves a checkpoint of everything read, so a restart loses
+  // neither open windows nor partial matches.
+  void FinalCheckpoint() {
+    if (coordinator == nullptr || !input_assigned) return;
+    if (!coordinator->WaitIdle(kFinalCheckpointTimeout)) return;
+    if (!ChangedSinceCheckpoint() && coordinator->figures().completed > 0) return;
+    auto sink = positions.valid() ? positions.get() : SinkPositions();
+    if (!sink) {
+      spdlog::warn("stopping without a final checkpoint: alert topic positions unknown ({})",
+                   sink.error().message());
+      return;
+    }
+    StartCheckpoint(options.clock->Now(), std::move(*sink));
+    if (!coordinator->WaitIdle(kFinalCheckpointTimeout)) {
+      spdlog::warn("stopping without a final checkpoint: not complete after {} s",
+                   std::chrono::duration_cast<std::chrono::seconds>(kFinalCheckpointTimeout).count());
+    }
+  }
+
   void RunSource(std::stop_token stop) {
+    last_checkpoint = options.clock->Now();
     while (!stop.stop_requested()) {
+      if (coordinator != nullptr && !input_assigned) {
+        input_assigned = AssignInput(options.clock->Now());
+        if (!input_assigned) {
+          std::this_thread::sleep_for(kPollWait);  // the topic is not there yet
+          continue;
+        }
+      }
       auto batch = consumer->Poll(options.poll_batch, kPollWait);
       const cep::WallTime now = options.clock->Now();
       if (!batch) {
@@ -168,9 +426,11 @@ struct Service::Impl {
       for (const kafka::Record& record : *batch) OnRecord(record, now);
       DrainIngest(now);
       AdvanceWatermark(now);
+      CheckpointTick(now);
       side_producer->Poll();
     }
     DrainIngest(options.clock->Now(), /*close=*/true);  // accepted records are not dropped
+    FinalCheckpoint();
     // Drain: the slots finish what is queued; nothing fires early.
     for (auto& lane : lanes) lane->pool->Stop();
     for (auto& lane : lanes) {
@@ -178,8 +438,18 @@ struct Service::Impl {
     }
     if (!side_producer->Flush(kFlushTimeout).ok()) spdlog::warn("dead letters not all flushed");
     std::vector<kafka::PartitionOffset> offsets;
-    for (const auto& [partition, offset] : next_offsets) {
-      offsets.push_back({{options.config.kafka.input_topic, partition}, offset});
+    if (coordinator != nullptr) {
+      // The group gets a checkpoint's offsets only, never more: what was read
+      // after it lives in no checkpoint.
+      if (auto committed = coordinator->TakeCommitted()) {
+        for (const state::SourceOffset& o : committed->offsets) {
+          offsets.push_back({{o.topic, o.partition}, o.next_offset});
+        }
+      }
+    } else {
+      for (const auto& [partition, offset] : next_offsets) {
+        offsets.push_back({{options.config.kafka.input_topic, partition}, offset});
+      }
     }
     if (!offsets.empty()) {
       if (cep::Status s = consumer->Commit(offsets); !s.ok()) {
@@ -190,6 +460,26 @@ struct Service::Impl {
     running.store(false);
   }
 
+  // Every alert raised before the barrier is produced: the checkpoint may
+  // complete once Kafka has acknowledged them all.
+  void AckBarrier(Lane& lane, uint64_t barrier) {
+    if (cep::Status s = lane.producer->Flush(kFlushTimeout); !s.ok()) {
+      spdlog::warn("{}: checkpoint {} waits for Kafka: {}", lane.ruleset.program->ruleset, barrier,
+                   s.message());
+      return;  // tried again on the next collect
+    }
+    if (lane.producer->failed() != 0) {
+      // An alert Kafka refused for good is lost unless the service restarts
+      // from the last checkpoint, which raises it again: stop checkpointing.
+      if (std::exchange(lane.delivery_failed, true)) return;
+      Fail(cep::Unavailable("alerts not delivered (" + lane.producer->first_error().message() +
+                            "); no further checkpoint: restart the service to write them again"));
+      return;
+    }
+    lane.flushed_barrier = barrier;
+    coordinator->OnSinkFlushed(barrier);
+  }
+
   void RunSink(Lane& lane) {
     SlotPool::Output out;
     const KafkaConfig& kafka = options.config.kafka;
@@ -198,10 +488,16 @@ struct Service::Impl {
     for (;;) {
       lane.pool->Collect(out, kSinkWait);
       for (const cep::v1::Alert& alert : out.alerts) {
+        if (read_back->TakeIfWritten(alert.alert_id())) {
+          // Raised again after a restore; the previous run had written it.
+          already_written.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
         bytes = json ? wire::AlertToJson(alert) : alert.SerializeAsString();
         const bool shadow = alert.mode() == cep::v1::Alert::MODE_SHADOW;
-        cep::Status status =
-            lane.producer->Produce(shadow ? kafka.shadow_topic : kafka.alerts_topic, alert.key(), bytes);
+        const kafka::Header headers[] = {{kAlertIdHeader, alert.alert_id()}};
+        cep::Status status = lane.producer->Produce(shadow ? kafka.shadow_topic : kafka.alerts_topic,
+                                                    alert.key(), bytes, headers);
         if (!status.ok()) {
           produce_errors.fetch_add(1, std::memory_order_relaxed);
           spdlog::error("alert {} not produced: {}", alert.alert_id(), status.message());
@@ -212,6 +508,7 @@ struct Service::Impl {
       }
       out.alerts.clear();
       lane.producer->Poll();
+      if (coordinator != nullptr && out.barrier > lane.flushed_barrier) AckBarrier(lane, out.barrier);
       if (out.finished) break;
     }
     if (!lane.producer->Flush(kFlushTimeout).ok()) {
@@ -230,7 +527,7 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
   if (!format) return cep::Unexpected(format.error());
   auto impl = std::make_unique<Impl>(std::move(options));
   const ServiceConfig& config = impl->options.config;
-  const uint32_t slots = SlotCount(config.slots);
+  RETURN_IF_ERROR(impl->OpenCheckpoints());
 
   kafka::ProducerOptions producer_options;
   producer_options.bootstrap = impl->options.bootstrap;
@@ -243,8 +540,22 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
     lane->ruleset = ruleset;
     lane->decoder = std::make_unique<RecordDecoder>(lane->ruleset, *format, config.id_field,
                                                     impl->options.max_record_bytes);
-    lane->pool = std::make_unique<SlotPool>(ruleset.program,
-                                            SlotPoolOptions{slots, config.queue_capacity});
+    SlotPoolOptions pool_options;
+    pool_options.slots = SlotCount(config.slots);
+    pool_options.queue_capacity = config.queue_capacity;
+    pool_options.snapshots = impl->coordinator.get();
+    pool_options.name = ruleset.program->ruleset;
+    if (impl->restored) {
+      // Keys are spread over slots by hash: restore with the slots that wrote them.
+      const uint32_t saved = SlotsInCheckpoint(*impl->restored, pool_options.name);
+      if (saved != 0 && saved != pool_options.slots) {
+        spdlog::warn("{}: running {} slot(s) as checkpoint {} was taken with, not {}",
+                     pool_options.name, saved, impl->restored->id, pool_options.slots);
+        pool_options.slots = saved;
+      }
+    }
+    lane->pool = std::make_unique<SlotPool>(ruleset.program, pool_options);
+    if (impl->restored) RETURN_IF_ERROR(impl->RestoreLane(*lane));
     impl->late_side_output = impl->late_side_output || lane->pool->wants_late_side_output();
     producer_options.client_id = "cep-alerts-" + ruleset.program->ruleset;
     ASSIGN_OR_RETURN(lane->producer, kafka::Producer::Create(producer_options));
@@ -257,7 +568,9 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
   consumer_options.bootstrap = impl->options.bootstrap;
   consumer_options.group_id = config.kafka.group_id;
   consumer_options.client_id = "cep-source";
-  consumer_options.topics = {config.kafka.input_topic};
+  // With checkpoints the input offsets live in the checkpoint: partitions are
+  // assigned from them (AssignInput), never handed out by a group rebalance.
+  if (impl->coordinator == nullptr) consumer_options.topics = {config.kafka.input_topic};
   consumer_options.settings = config.kafka.consumer_settings;
   Impl* raw = impl.get();
   consumer_options.on_rebalance = [raw](const kafka::RebalanceEvent& event) {
@@ -274,6 +587,31 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
                  event.partitions.size(), raw->options.config.kafka.input_topic);
   };
   ASSIGN_OR_RETURN(impl->consumer, kafka::Consumer::Create(consumer_options));
+  if (impl->coordinator != nullptr) {
+    kafka::ConsumerOptions positions_options = consumer_options;
+    positions_options.topics.clear();
+    positions_options.on_rebalance = nullptr;
+    positions_options.client_id = "cep-positions";
+    positions_options.group_id = config.kafka.group_id + "-positions";
+    ASSIGN_OR_RETURN(impl->positions_consumer, kafka::Consumer::Create(positions_options));
+  }
+  if (impl->restored) {
+    kafka::ConsumerOptions read_back = consumer_options;
+    read_back.topics.clear();
+    read_back.on_rebalance = nullptr;
+    read_back.client_id = "cep-read-back";
+    read_back.group_id = config.kafka.group_id + "-read-back";
+    auto alerts = AlertReadBack::Read(read_back, {config.kafka.alerts_topic, config.kafka.shadow_topic},
+                                      impl->restored->sink, kReadBackTimeout);
+    if (!alerts) {
+      return cep::Unexpected(cep::Unavailable("reading back the alerts written since checkpoint " +
+                                              std::to_string(impl->restored->id) + ": " +
+                                              alerts.error().message()));
+    }
+    impl->read_back = std::move(*alerts);
+    spdlog::info("read back {} alert(s) written after checkpoint {}", impl->read_back->read(),
+                 impl->restored->id);
+  }
 
   for (auto& lane : impl->lanes) {
     Lane* l = lane.get();
@@ -328,6 +666,9 @@ ServiceStats Service::stats() const {
   s.alerts = i.alerts.load();
   s.shadow_alerts = i.shadow_alerts.load();
   s.produce_errors = i.produce_errors.load();
+  s.alerts_already_written = i.already_written.load();
+  s.restored_checkpoint = i.restored ? i.restored->id : 0;
+  if (i.coordinator != nullptr) s.checkpoints = i.coordinator->figures();
   s.watermark = cep::EventTime::FromMillis(i.watermark.load());
   for (const auto& lane : i.lanes) {
     for (uint32_t slot = 0; slot < lane->pool->slots(); ++slot) {

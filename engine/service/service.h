@@ -12,8 +12,10 @@
 #include "cep/base/clock.h"
 #include "cep/base/result.h"
 #include "cep/base/time.h"
+#include "engine/checkpoint/checkpoint_figures.h"
 #include "engine/runtime/service_config.h"
 #include "rules/compiler.h"
+#include "state/state_store.h"
 
 namespace engine {
 
@@ -28,6 +30,9 @@ struct ServiceOptions {
   size_t max_record_bytes = 64 * 1024;  // bigger input records are dead-lettered
   size_t poll_batch = 1024;             // records per consumer poll
   size_t ingest_capacity = 65'536;      // records waiting in the HTTP ingest queue
+  // Checkpoints (config.state_backend): a store to use instead of the one the
+  // backend names, e.g. a memory store that outlives the service in a test.
+  state::StateStore* state_store = nullptr;
 };
 
 // Counters of a running service, read from any thread.
@@ -40,7 +45,10 @@ struct ServiceStats {
   uint64_t alerts = 0;         // produced to the alerts topic
   uint64_t shadow_alerts = 0;  // produced to the shadow topic
   uint64_t produce_errors = 0;
+  uint64_t alerts_already_written = 0;  // raised again after a restore and skipped
   cep::EventTime watermark;
+  uint64_t restored_checkpoint = 0;     // the checkpoint the service started from, 0 if none
+  CheckpointFigures checkpoints;
   std::vector<size_t> queue_depths;  // per ruleset, per slot
 };
 
@@ -52,11 +60,19 @@ struct ServiceStats {
 // reason in the `cep-error` header; late events, when a rule asks for side
 // output, to the late topic. Nothing on the per-event path takes a lock.
 //
+// With checkpoints (config.state_backend rocksdb or memory; README
+// "Guarantees"), the service starts from the newest valid checkpoint: state
+// restored into the slots, input partitions assigned at the checkpoint's
+// offsets (no group rebalance), the alert topics read back from the
+// checkpoint's positions so that no alert is written twice. Every
+// checkpoint_interval the source injects a barrier (CheckpointCoordinator).
+// Without (state_backend none), the input is read through the consumer group.
+//
 // Threads: one source thread (consume, decode, route, watermarks, dead
-// letters), the slots of each pool, and one sink thread per ruleset.
-// Stop() (any thread, once) stops consuming, lets the slots drain what they
-// have without firing anything early, flushes the producers and commits the
-// consumed offsets to the group.
+// letters, barriers), the slots of each pool, one sink thread per ruleset and
+// the checkpoint writer. Stop() (any thread, once) stops consuming, lets the
+// slots drain what they have without firing anything early, flushes the
+// producers and commits the consumed offsets to the group.
 class Service {
  public:
   static cep::Result<std::unique_ptr<Service>> Start(ServiceOptions options);

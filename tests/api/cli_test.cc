@@ -55,9 +55,16 @@ TEST(CliTest, EveryCommandHasHelp) {
 }
 
 TEST(CliTest, UnbuiltCommandsSaySoAndExitTwo) {
-  CliRun run = Cep({"savepoint", "create"});
+  CliRun run = Cep({"rulesets", "list"});
   EXPECT_EQ(run.exit_code, kExitUsage);
-  EXPECT_NE(run.err.find("cep savepoint create: not built yet"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("cep rulesets list: not built yet"), std::string::npos) << run.err;
+}
+
+TEST(CliTest, SavepointOfADirectoryWithoutCheckpointsSaysSo) {
+  CliRun run = Cep({"savepoint", "create", "--data-dir", "/nonexistent/cep-data", "--to", "/tmp/x"});
+  EXPECT_EQ(run.exit_code, kExitUserError);
+  EXPECT_NE(run.err.find("no checkpoints in /nonexistent/cep-data"), std::string::npos) << run.err;
+  EXPECT_EQ(Cep({"savepoint", "create"}).exit_code, kExitUsage);  // --to is required
 }
 
 TEST(CliTest, ServeRefusesABadConfigAndRunsNothingWithoutRulesets) {

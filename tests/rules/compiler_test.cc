@@ -116,5 +116,89 @@ rule b { key nosuchfield window last 10m when count() > 1 }
   EXPECT_NE(Errors(text, result.error()).find("test.rules:2:"), std::string::npos);
 }
 
+
+// Rule::fingerprint decides whether a checkpoint's state of a rule is restored:
+// equal for the same text, different whenever the rule could behave differently.
+std::vector<uint64_t> Fingerprints(const std::string& text) {
+  auto result = CompileRuleset(text);
+  EXPECT_TRUE(result.ok()) << Errors(text, result.error());
+  std::vector<uint64_t> out;
+  if (!result.ok()) return out;
+  for (const cep::Rule& rule : result->program->rules) out.push_back(rule.fingerprint);
+  return out;
+}
+
+constexpr char kFingerprintRules[] = R"(ruleset t version 1
+const BIG = 500
+const RISKY = [7995, 6051]
+rule p {
+  key account_id
+  pattern
+    begin small where amount < 5.00
+    followed_by large where amount > BIG and mcc in RISKY
+    within 10m
+}
+rule w {
+  key card_id
+  window last 30m
+  when count() >= 5
+}
+)";
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST(CompilerFingerprintTest, TheSameTextGivesTheSameFingerprints) {
+  const auto first = Fingerprints(kFingerprintRules);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_NE(first[0], 0u);
+  EXPECT_NE(first[0], first[1]);
+  EXPECT_EQ(Fingerprints(kFingerprintRules), first);
+  // Comments, blank lines and layout are not behaviour; the ruleset version neither.
+  std::string reformatted = Replace(kFingerprintRules, "rule w {", "# velocity\n\nrule w {   ");
+  reformatted = Replace(reformatted, "version 1", "version 2");
+  EXPECT_EQ(Fingerprints(reformatted), first);
+}
+
+TEST(CompilerFingerprintTest, AChangedConstChangesTheFingerprint) {
+  const auto first = Fingerprints(kFingerprintRules);
+  EXPECT_NE(Fingerprints(Replace(kFingerprintRules, "const BIG = 500", "const BIG = 501"))[0],
+            first[0]);
+  EXPECT_NE(Fingerprints(Replace(kFingerprintRules, "[7995, 6051]", "[7995]"))[0], first[0]);
+}
+
+TEST(CompilerFingerprintTest, OnlyTheChangedRuleChanges) {
+  const auto first = Fingerprints(kFingerprintRules);
+  const auto changed = Fingerprints(Replace(kFingerprintRules, "count() >= 5", "count() >= 6"));
+  EXPECT_EQ(changed[0], first[0]);
+  EXPECT_NE(changed[1], first[1]);
+  const auto within = Fingerprints(Replace(kFingerprintRules, "within 10m", "within 11m"));
+  EXPECT_NE(within[0], first[0]);
+  EXPECT_EQ(within[1], first[1]);
+}
+
+TEST(CompilerFingerprintTest, AChangedSchemaOrRegexTableChangesEveryFingerprint) {
+  const auto first = Fingerprints(kFingerprintRules);
+  const std::string declared = Replace(
+      kFingerprintRules, "const BIG",
+      "schema { account_id: string, card_id: string, amount: decimal, mcc: int, ts: time, "
+      "id: string }\nconst BIG");
+  const auto with_schema = Fingerprints(declared);
+  ASSERT_EQ(with_schema.size(), 2u);
+  EXPECT_NE(with_schema[0], first[0]);
+  EXPECT_NE(with_schema[1], first[1]);
+  // Another rule testing a regex: events carry regex bits, every rule's state is suspect.
+  const auto with_regex = Fingerprints(std::string(kFingerprintRules) +
+                                       "rule r {\n  key account_id\n  where merchant ~ /x/\n"
+                                       "  window last 1m\n  when count() > 1\n}\n");
+  ASSERT_EQ(with_regex.size(), 3u);
+  EXPECT_NE(with_regex[0], first[0]);
+  EXPECT_NE(with_regex[1], first[1]);
+}
+
 }  // namespace
 }  // namespace rules

@@ -1,6 +1,7 @@
 #include "engine/bench/internal/bench_util.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 
@@ -54,7 +55,22 @@ ServiceConfig BenchServiceConfig(int partitions, uint32_t slots, bool json_alert
   config.slots = static_cast<int>(slots);
   config.max_out_of_orderness = cep::Duration::Zero();
   config.idle_timeout = cep::Duration::Millis(idle_timeout.count());
+  config.state_backend = "none";  // `cep bench kafka --checkpoint-interval` turns them on
   return config;
+}
+
+TempDir::TempDir(std::string_view prefix) {
+  static std::atomic<int> made{0};
+  path_ = std::filesystem::temp_directory_path() /
+          (std::string(prefix) + "-" + std::to_string(::getpid()) + "-" +
+           std::to_string(made.fetch_add(1)));
+  std::filesystem::remove_all(path_);
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 cep::Result<std::unique_ptr<kafka::EmbeddedBroker>> StartBroker(const ServiceConfig& config) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -44,6 +45,20 @@ class Stopwatch {
 // out-of-orderness, and a short idle timeout.
 ServiceConfig BenchServiceConfig(int partitions, uint32_t slots, bool json_alerts,
                                  std::chrono::milliseconds idle_timeout, const KafkaTuning& tuning);
+
+// A fresh directory under the system temp dir ("<prefix>-<pid>-<n>"), removed
+// with everything in it on destruction.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 // An embedded broker with the service's topics: the input topic with
 // config.kafka.embedded_partitions partitions, the others with 4.

@@ -168,6 +168,7 @@ TEST(ConfigLoaderTest, EveryKeyHasItsEnvironmentVariable) {
   env["CEP_IDLE_TIMEOUT"] = "2s";
   env["CEP_CHECKPOINT_INTERVAL"] = "3s";
   env["CEP_DATA_DIR"] = "/d";
+  env["CEP_STATE_BACKEND"] = "memory";
   env["CEP_REST_ADDRESS"] = "h:1";
   env["CEP_ID_FIELD"] = "tx";
   env["CEP_LOG_LEVEL"] = "warn";
@@ -194,6 +195,7 @@ TEST(ConfigLoaderTest, EveryKeyHasItsEnvironmentVariable) {
   EXPECT_NE(loaded->idle_timeout, defaults.idle_timeout);
   EXPECT_NE(loaded->checkpoint_interval, defaults.checkpoint_interval);
   EXPECT_NE(loaded->data_dir, defaults.data_dir);
+  EXPECT_NE(loaded->state_backend, defaults.state_backend);
   EXPECT_NE(loaded->rest_address, defaults.rest_address);
   EXPECT_NE(loaded->id_field, defaults.id_field);
   EXPECT_NE(loaded->log_level, defaults.log_level);
@@ -316,6 +318,7 @@ TEST(ConfigLoaderTest, EveryValidationRuleHasAClearMessage) {
   EXPECT_THAT(SetError("rest_address", "::1:80"), HasSubstr("IPv6 hosts in brackets"));
   EXPECT_THAT(SetError("id_field", ""), HasSubstr("id_field: must not be empty"));
   EXPECT_THAT(SetError("log_level", "loud"), HasSubstr("log_level: must be one of trace"));
+  EXPECT_THAT(SetError("state_backend", "disk"), HasSubstr("state_backend: must be one of rocksdb"));
   EXPECT_THAT(SetError("rulesets", ""), HasSubstr("rulesets[0]: the file name is empty"));
   EXPECT_THAT(SetError("", "x"), HasSubstr("expected KEY=VALUE"));
 }

@@ -105,7 +105,7 @@ class SlotPoolTest : public ::testing::Test {
     Run run;
     OrderedAlertWriter writer(
         [&](const cep::v1::Alert& alert) { run.alerts.push_back(alert.SerializeAsString()); });
-    SlotPool pool(program_, {slots, capacity});
+    SlotPool pool(program_, {.slots = slots, .queue_capacity = capacity});
     std::thread collector([&] {
       SlotPool::Output out;
       for (;;) {
@@ -199,7 +199,7 @@ TEST_F(SlotPoolTest, StatsAreMergedByRulesetRuleIndex) {
 }
 
 TEST_F(SlotPoolTest, SkipStrategiesMakeTheOrderingHoldbackTheirWithinPlusLateAcceptance) {
-  SlotPool pool(program_, {2, 16});
+  SlotPool pool(program_, {.slots = 2, .queue_capacity = 16});
   EXPECT_EQ(pool.ordering_holdback(), cep::Duration::Minutes(11));
   pool.Finish();
 }

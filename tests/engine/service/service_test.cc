@@ -129,6 +129,7 @@ class ServiceTest : public ::testing::Test {
     config.slots = 2;
     config.queue_capacity = 256;
     config.idle_timeout = cep::Duration::Seconds(10);
+    config.state_backend = "none";  // the group's offsets, as before checkpoints (own tests below)
     return config;
   }
 
@@ -319,7 +320,7 @@ TEST_F(ServiceTest, OutOfOrderInputWithinTheBoundGivesTheAlertsOfSortedInput) {
   for (const auto& ruleset : rulesets) {
     const std::string& name = ruleset.program->ruleset;
     const cep::EventTime bound =
-        final_watermark - SlotPool(ruleset.program, {1, 16}).ordering_holdback();
+        final_watermark - SlotPool(ruleset.program, {.slots = 1, .queue_capacity = 16}).ordering_holdback();
     const auto expected = AlertSet(alerts[0], name, bound);
     RecordProperty(name + "_alerts_compared", static_cast<int>(expected.size()));
     EXPECT_GE(expected.size(), 5u) << name << ": the events must make the ruleset fire";

@@ -103,7 +103,7 @@ std::vector<cep::v1::Alert> RunOffline(const rules::CompiledRuleset& ruleset,
                                        cep::Duration out_of_orderness, cep::Duration* holdback) {
   RecordDecoder decoder(ruleset, RecordDecoder::Format::kProtobuf, "id");
   std::vector<cep::v1::Alert> alerts;
-  SlotPool pool(ruleset.program, {slots, 256});
+  SlotPool pool(ruleset.program, {.slots = slots, .queue_capacity = 256});
   *holdback = pool.ordering_holdback();
   std::thread collector([&] {
     SlotPool::Output out;

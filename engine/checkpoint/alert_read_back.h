@@ -1,0 +1,67 @@
+#pragma once
+
+#include <chrono>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cep/base/result.h"
+#include "engine/kafka/consumer.h"
+#include "state/checkpoint_manifest.h"
+
+namespace engine {
+
+// Exactly-once alerts without broker transactions (README "Guarantees"): after
+// a restore, the state raises again every alert raised since the checkpoint,
+// and a previous run may already have written some of them before it died.
+// Alert ids are deterministic, so the service reads the alert topics back from
+// the checkpoint's sink positions to their end and skips each id it finds
+// there, once.
+//
+// Threading: Read at start; TakeIfWritten from sink threads and
+// OldestPending from the source thread, concurrently (one mutex, taken only
+// while ids are left).
+class AlertReadBack {
+ public:
+  // Reads `topics` (each partition from its position in `from`, the beginning
+  // when absent) up to the ends they have now, waiting at most `timeout`. A topic
+  // that does not exist has nothing to read.
+  static cep::Result<std::unique_ptr<AlertReadBack>> Read(
+      const kafka::ConsumerOptions& consumer, const std::vector<std::string>& topics,
+      const std::vector<state::SinkPosition>& from, std::chrono::milliseconds timeout);
+  // For a service that restored nothing.
+  AlertReadBack() = default;
+
+  // True when `alert_id` was already written (then it is forgotten): skip it.
+  bool TakeIfWritten(std::string_view alert_id);
+  // Where a checkpoint must read back from in this partition: the oldest alert
+  // read back and not raised again yet, so a second crash still finds it.
+  std::optional<int64_t> OldestPending(const std::string& topic, int32_t partition) const;
+
+  uint64_t read() const { return read_; }
+  uint64_t skipped() const;
+  size_t pending() const;
+
+ private:
+  struct Written {
+    std::string topic;
+    int32_t partition;
+    int64_t offset;
+  };
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Written> written_;  // by alert id; guarded by mutex_
+  std::atomic<bool> any_{false};                      // written_ is not empty
+  uint64_t read_ = 0;
+  uint64_t skipped_ = 0;  // guarded by mutex_
+};
+
+// The header every alert record carries its id in (what AlertReadBack reads).
+inline constexpr std::string_view kAlertIdHeader = "cep-alert-id";
+
+}  // namespace engine

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace engine {
+
+// What the service reports about its checkpoints (logs, /metrics).
+struct CheckpointFigures {
+  uint64_t completed = 0;
+  uint64_t failed = 0;
+  uint64_t last_id = 0;
+  int64_t last_completed_ms = 0;  // wall time
+  std::chrono::milliseconds last_duration{0};  // barrier to manifest written
+  uint64_t last_bytes = 0;
+  std::chrono::microseconds last_longest_pause{0};  // the most a slot stopped processing for it
+};
+
+}  // namespace engine
