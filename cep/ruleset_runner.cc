@@ -253,6 +253,13 @@ void RulesetRunner::ProcessPattern(uint32_t r, uint32_t key, KeyState& key_state
     }
     Arm(r, key, state, state.deadlines.front());
   }
+  if (PatternIdle(state) && state.armed == EventTime::Max()) {
+    // The event started nothing (or completed everything): the key has nothing
+    // to remember once the suppression is over. A timer at that time lets
+    // FireTimer evict it, so keys that only ever see non-starting events do
+    // not pile up.
+    Arm(r, key, state, std::max(event->ts(), state.suppressed_until));
+  }
 }
 
 void RulesetRunner::ProcessWindow(uint32_t r, uint32_t key, KeyState& state,
@@ -437,13 +444,17 @@ void RulesetRunner::FireTimer(const Timer& timer, EventTime watermark,
     case StateKind::kLast: idle = AsLast(*state).last.empty(); break;
     case StateKind::kFiring: idle = AsFiring(*state).firing.empty(); break;
   }
-  if (idle && state->armed == EventTime::Max() && state->suppressed_until <= watermark) {
-    // Nothing left to remember for this key.
-    runtime.Delete(state);
-    runtime.states[timer.key] = nullptr;
-    --runtime.live;
-    key_tables_[runtime.table]->DropHolder(timer.key);
+  if (!idle || state->armed != EventTime::Max()) return;
+  if (state->suppressed_until > watermark) {
+    // Only the suppression is left: forget the key when it ends.
+    Arm(timer.rule, timer.key, *state, state->suppressed_until);
+    return;
   }
+  // Nothing left to remember for this key.
+  runtime.Delete(state);
+  runtime.states[timer.key] = nullptr;
+  --runtime.live;
+  key_tables_[runtime.table]->DropHolder(timer.key);
 }
 
 void RulesetRunner::FireKey(uint32_t r, uint32_t key, KeyState& state, EventTime watermark,

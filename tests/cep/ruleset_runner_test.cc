@@ -154,6 +154,32 @@ TEST_F(RunnerTest, TimeoutsFireFromTheWatermarkStampedFirstPlusWithin) {
   EXPECT_EQ(runner.key_count(), 0u);  // the idle key's state is gone
 }
 
+TEST_F(RunnerTest, KeysWhoseEventsStartNothingAreEvicted) {
+  // Without a `where`, every event of a key reaches the pattern rule, and most
+  // start nothing: their states must not pile up (issue #5: idle keys evicted).
+  auto runner = Runner({PatternRule(100, false)});
+  std::vector<RuleAlert> out;
+  for (int i = 0; i < 1000; ++i) runner.OnEvent(E("y" + std::to_string(i), "k" + std::to_string(i), "y", 10));
+  runner.AdvanceWatermark(EventTime::FromMillis(9), out);
+  EXPECT_EQ(runner.key_count(), 0u);  // buffered, not matched yet
+  runner.AdvanceWatermark(EventTime::FromMillis(10), out);
+  EXPECT_EQ(runner.key_count(), 0u);
+  // A key whose match left nothing behind is freed once its suppression is
+  // over (not before: it must still hold repeats back), here at 20 + 500.
+  Rule suppressed = PatternRule(100, false);
+  suppressed.suppress = Duration::Millis(500);
+  auto other = Runner({std::move(suppressed)});
+  other.OnEvent(E("a1", "k", "a", 10));
+  other.OnEvent(E("b1", "k", "b", 20));
+  other.AdvanceWatermark(EventTime::FromMillis(200), out);
+  EXPECT_EQ(out.size(), 1u);
+  EXPECT_EQ(other.key_count(), 1u);  // the `within` deadline passed; suppressed until 520
+  other.AdvanceWatermark(EventTime::FromMillis(519), out);
+  EXPECT_EQ(other.key_count(), 1u);
+  other.AdvanceWatermark(EventTime::FromMillis(520), out);
+  EXPECT_EQ(other.key_count(), 0u);
+}
+
 TEST_F(RunnerTest, LastWindowFiresAtTheEventAndSuppressionHoldsRepeats) {
   Rule rule = WindowRule(WindowSpec::Last(Duration::Millis(100), {{AggregateFunction::kCount}}), 2);
   rule.suppress = Duration::Millis(50);
