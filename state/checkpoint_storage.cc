@@ -409,7 +409,8 @@ cep::Result<std::optional<Manifest>> CheckpointStorage::LoadLatestValid() const 
   }
   if (!ids.empty()) {
     return cep::DataLoss("none of the " + std::to_string(ids.size()) + " checkpoints in '" +
-                         impl_->dir.string() + "' is usable: " + reasons);
+                         impl_->dir.string() + "' is usable: " + reasons +
+                         " (restore a savepoint, or move the directory away to start empty)");
   }
   return std::optional<Manifest>();
 }
