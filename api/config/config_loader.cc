@@ -41,6 +41,7 @@ const KeySpec kKeys[] = {
     {"kafka.group_id", [](ServiceConfig& c) -> Field { return &c.kafka.group_id; }},
     {"kafka.input_format", [](ServiceConfig& c) -> Field { return &c.kafka.input_format; }},
     {"kafka.alert_format", [](ServiceConfig& c) -> Field { return &c.kafka.alert_format; }},
+    {"kafka.exactly_once", [](ServiceConfig& c) -> Field { return &c.kafka.exactly_once; }},
     {"kafka.embedded_partitions",
      [](ServiceConfig& c) -> Field { return &c.kafka.embedded_partitions; }},
     {"kafka.consumer_settings",
@@ -506,6 +507,10 @@ void CheckKafka(const engine::KafkaConfig& kafka, std::vector<Invalid>& out) {
       out.push_back({key, std::string(key) + ": must be protobuf or json, got '" + *format + "'"});
     }
   }
+  if (kafka.exactly_once != "read_back" && kafka.exactly_once != "transactions") {
+    out.push_back({"kafka.exactly_once", "kafka.exactly_once: must be read_back or transactions, got '" +
+                                             kafka.exactly_once + "'"});
+  }
   if (kafka.embedded_partitions < 1) {
     out.push_back(
         {"kafka.embedded_partitions", "kafka.embedded_partitions: must be at least 1, got " +
@@ -560,6 +565,10 @@ std::vector<Invalid> Check(const ServiceConfig& c) {
   if (c.state_backend != "rocksdb" && c.state_backend != "memory" && c.state_backend != "none") {
     out.push_back({"state_backend", "state_backend: must be one of rocksdb, memory, none; got '" +
                                         c.state_backend + "'"});
+  } else if (c.state_backend == "none" && c.kafka.exactly_once == "transactions") {
+    out.push_back({"kafka.exactly_once",
+                   "kafka.exactly_once: transactions commit with checkpoints; state_backend none "
+                   "takes none"});
   }
   if (auto problem = CheckHostPort(c.rest_address, /*allow_port_zero=*/true)) {
     out.push_back({"rest_address", "rest_address: " + *problem});

@@ -8,9 +8,10 @@ namespace engine {
 
 using Clock = std::chrono::steady_clock;
 
-CheckpointCoordinator::CheckpointCoordinator(state::CheckpointStorage& storage, uint64_t next_id,
-                                             std::chrono::milliseconds timeout)
-    : storage_(storage), timeout_(timeout), next_id_(next_id) {
+CheckpointCoordinator::CheckpointCoordinator(
+    state::CheckpointStorage& storage, uint64_t next_id, std::chrono::milliseconds timeout,
+    std::function<void(const state::Manifest&)> on_committed)
+    : storage_(storage), timeout_(timeout), on_committed_(std::move(on_committed)), next_id_(next_id) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -160,6 +161,11 @@ void CheckpointCoordinator::Run() {
     figures_.last_bytes = bytes_;
     spdlog::info("checkpoint {} complete: {} bytes of state in {} ms, longest slot pause {} us",
                  manifest.id, bytes_, duration.count(), longest_pause_.count());
+    if (on_committed_) {
+      lock.unlock();
+      on_committed_(manifest);
+      lock.lock();
+    }
     committed_ = std::move(manifest);
     current_ = 0;
     idle_.notify_all();

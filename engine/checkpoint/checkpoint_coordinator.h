@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,8 +35,11 @@ namespace engine {
 // sink threads; figures from any thread.
 class CheckpointCoordinator final : public SnapshotSink {
  public:
+  // `on_committed`, if set, runs on the writer thread after each manifest is
+  // written (Kafka transactions commit there: after the checkpoint they belong to).
   CheckpointCoordinator(state::CheckpointStorage& storage, uint64_t next_id,
-                        std::chrono::milliseconds timeout = std::chrono::minutes(5));
+                        std::chrono::milliseconds timeout = std::chrono::minutes(5),
+                        std::function<void(const state::Manifest&)> on_committed = {});
   ~CheckpointCoordinator() override;
   CheckpointCoordinator(const CheckpointCoordinator&) = delete;
   CheckpointCoordinator& operator=(const CheckpointCoordinator&) = delete;
@@ -68,6 +72,7 @@ class CheckpointCoordinator final : public SnapshotSink {
 
   state::CheckpointStorage& storage_;
   const std::chrono::milliseconds timeout_;
+  const std::function<void(const state::Manifest&)> on_committed_;
   mutable std::mutex mutex_;
   std::condition_variable work_;
   std::condition_variable idle_;

@@ -333,6 +333,26 @@ cep::Result<int64_t> Consumer::EndOffset(const TopicPartition& tp, milliseconds 
   return high;
 }
 
+cep::Result<std::vector<PartitionOffset>> Consumer::Committed(
+    const std::vector<TopicPartition>& partitions, milliseconds timeout) {
+  internal::PartitionListPtr list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const TopicPartition& tp : partitions) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+  }
+  const rd_kafka_resp_err_t err =
+      rd_kafka_committed(impl_->rk, list.get(), internal::TimeoutMs(timeout));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return cep::Unexpected(internal::ErrorStatus(err, "committed offsets"));
+  }
+  std::vector<PartitionOffset> out;
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = list->elems[i];
+    out.push_back({{p.topic, p.partition}, p.offset});
+  }
+  return out;
+}
+
 std::vector<TopicPartition> Consumer::assignment() const {
   rd_kafka_topic_partition_list_t* raw = nullptr;
   if (impl_->closed || rd_kafka_assignment(impl_->rk, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) {

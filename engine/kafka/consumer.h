@@ -89,6 +89,11 @@ class Consumer {
   // broker, waiting up to `timeout`.
   cep::Result<int64_t> EndOffset(const TopicPartition& tp, std::chrono::milliseconds timeout);
 
+  // The group's committed offsets of these partitions (next to read), asked
+  // from the broker; kOffsetStored-style negatives (-1001) where none is stored.
+  cep::Result<std::vector<PartitionOffset>> Committed(const std::vector<TopicPartition>& partitions,
+                                                      std::chrono::milliseconds timeout);
+
   // The current assignment, sorted.
   std::vector<TopicPartition> assignment() const;
 

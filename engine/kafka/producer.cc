@@ -114,6 +114,9 @@ cep::Result<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions& o
   RETURN_IF_ERROR(internal::Set(conf.get(), "client.id", options.client_id));
   RETURN_IF_ERROR(
       internal::Set(conf.get(), "enable.idempotence", options.idempotent ? "true" : "false"));
+  if (!options.transactional_id.empty()) {
+    RETURN_IF_ERROR(internal::Set(conf.get(), "transactional.id", options.transactional_id));
+  }
   RETURN_IF_ERROR(internal::SetAll(conf.get(), options.settings));
   rd_kafka_conf_set_opaque(conf.get(), impl.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Impl::OnDelivery);
@@ -196,6 +199,64 @@ int Producer::in_flight() const { return rd_kafka_outq_len(impl_->rk); }
 cep::Status Producer::first_error() const {
   std::lock_guard lock(impl_->mu);
   return impl_->first_error;
+}
+
+namespace {
+
+// A Status for a transactional call's error (which it consumes): abortable
+// errors are kFailedPrecondition, fatal ones kInternal, retriable ones
+// kUnavailable.
+cep::Status TransactionStatus(rd_kafka_error_t* error, std::string_view call) {
+  if (error == nullptr) return cep::Status::Ok();
+  std::string message = "kafka producer: " + std::string(call) + ": " + rd_kafka_error_string(error);
+  cep::StatusCode code = cep::StatusCode::kInternal;
+  if (rd_kafka_error_txn_requires_abort(error)) {
+    code = cep::StatusCode::kFailedPrecondition;
+    message += " (the transaction must be aborted)";
+  } else if (rd_kafka_error_is_retriable(error)) {
+    code = cep::StatusCode::kUnavailable;
+  } else if (rd_kafka_error_is_fatal(error)) {
+    message += " (fatal)";
+  }
+  rd_kafka_error_destroy(error);
+  return {code, std::move(message)};
+}
+
+}  // namespace
+
+cep::Status Producer::InitTransactions(milliseconds timeout) {
+  return TransactionStatus(rd_kafka_init_transactions(impl_->rk, internal::TimeoutMs(timeout)),
+                           "init_transactions");
+}
+
+cep::Status Producer::BeginTransaction() {
+  return TransactionStatus(rd_kafka_begin_transaction(impl_->rk), "begin_transaction");
+}
+
+cep::Status Producer::SendOffsetsToTransaction(const std::vector<PartitionOffset>& offsets,
+                                               const std::string& group_id,
+                                               milliseconds timeout) {
+  internal::PartitionListPtr list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const PartitionOffset& p : offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), p.tp.topic.c_str(), p.tp.partition)->offset =
+        p.offset;
+  }
+  rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata_new(group_id.c_str());
+  rd_kafka_error_t* error = rd_kafka_send_offsets_to_transaction(
+      impl_->rk, list.get(), group, internal::TimeoutMs(timeout));
+  rd_kafka_consumer_group_metadata_destroy(group);
+  return TransactionStatus(error, "send_offsets_to_transaction");
+}
+
+cep::Status Producer::CommitTransaction(milliseconds timeout) {
+  return TransactionStatus(rd_kafka_commit_transaction(impl_->rk, internal::TimeoutMs(timeout)),
+                           "commit_transaction");
+}
+
+cep::Status Producer::AbortTransaction(milliseconds timeout) {
+  return TransactionStatus(rd_kafka_abort_transaction(impl_->rk, internal::TimeoutMs(timeout)),
+                           "abort_transaction");
 }
 
 }  // namespace engine::kafka

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cep/base/result.h"
 #include "engine/kafka/types.h"
@@ -17,6 +18,9 @@ struct ProducerOptions {
   std::string bootstrap{};  // bootstrap.servers, e.g. "127.0.0.1:9092"
   std::string client_id = "cep";
   bool idempotent = true;  // enable.idempotence: no duplicates or reordering from retries
+  // transactional.id; non-empty makes a transactional producer: records go out
+  // between BeginTransaction and CommitTransaction (InitTransactions first).
+  std::string transactional_id{};
   // How long the destructor flushes before it drops what is left (logged as lost).
   std::chrono::milliseconds close_timeout = std::chrono::seconds(10);
   // Raw librdkafka properties (CONFIGURATION.md of librdkafka), applied last so
@@ -66,6 +70,21 @@ class Producer {
   // Ok means nothing is in flight, not that everything was delivered: check
   // failed() / first_error().
   cep::Status Flush(std::chrono::milliseconds timeout);
+
+  // --- Transactions (ProducerOptions::transactional_id) ---
+  // Registers the transactional id with the broker, fencing off any earlier
+  // producer with the same id and aborting its open transaction. Once, first.
+  cep::Status InitTransactions(std::chrono::milliseconds timeout);
+  cep::Status BeginTransaction();
+  // Adds input offsets of consumer group `group_id` to the transaction: they are
+  // committed with it, atomically (Kafka's send_offsets_to_transaction).
+  cep::Status SendOffsetsToTransaction(const std::vector<PartitionOffset>& offsets,
+                                       const std::string& group_id,
+                                       std::chrono::milliseconds timeout);
+  // Flushes and commits. An error that requires an abort is kFailedPrecondition
+  // (call AbortTransaction); a fatal one kInternal (the producer is done).
+  cep::Status CommitTransaction(std::chrono::milliseconds timeout);
+  cep::Status AbortTransaction(std::chrono::milliseconds timeout);
 
   // Records whose delivery report said delivered / failed so far.
   uint64_t delivered() const;

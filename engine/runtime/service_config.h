@@ -23,6 +23,12 @@ struct KafkaConfig {
   std::string input_format = "protobuf";  // protobuf | json
   std::string alert_format = "protobuf";  // protobuf | json
   int embedded_partitions = 4;            // partitions of each topic of the embedded broker
+  // How alerts stay exactly-once across crashes (README "Guarantees"):
+  // read_back: after a restore, read the alert topics back from the checkpoint
+  // and do not write an alert again (any broker, plain consumers);
+  // transactions: alerts and input offsets committed in one Kafka transaction per
+  // checkpoint (real brokers; consumers read with isolation.level=read_committed).
+  std::string exactly_once = "read_back";
   // Raw librdkafka properties passed through as they are ("fetch.min.bytes" -> "1").
   // bootstrap.servers and group.id are not allowed here: they come from the fields above.
   std::map<std::string, std::string> consumer_settings;

@@ -26,12 +26,14 @@ void OutputSignal::WaitChange(uint64_t seen, std::chrono::milliseconds timeout) 
 }
 
 Slot::Slot(const std::vector<KeyGroup>& groups, size_t queue_capacity, size_t max_pending_alerts,
-           OutputSignal& signal, std::string stream_prefix, SnapshotSink* snapshots)
+           OutputSignal& signal, std::string stream_prefix, SnapshotSink* snapshots,
+           bool hold_after_barrier)
     : groups_(groups),
       queue_(queue_capacity),
       signal_(signal),
       max_pending_alerts_(std::max<size_t>(1, max_pending_alerts)),
       done_watermark_(cep::EventTime::Min().millis()),
+      hold_after_barrier_(hold_after_barrier),
       stream_prefix_(std::move(stream_prefix)),
       snapshots_(snapshots) {
   runners_.reserve(groups.size());
@@ -139,6 +141,8 @@ void Slot::Apply(cep::EventTime watermark) {
 }
 
 void Slot::Publish() {
+  // Held: these alerts belong after a barrier whose transaction is still open.
+  if (hold_after_barrier_ && barrier_.load(std::memory_order_relaxed) > released_) return;
   const bool moved = !ready_.empty();
   if (moved) {
     std::unique_lock lock(outbox_mutex_);
@@ -189,6 +193,9 @@ void Slot::Run() {
           break;
         case SlotItem::Kind::kWatermark:
           if (item.watermark > pending) pending = item.watermark;
+          break;
+        case SlotItem::Kind::kRelease:
+          released_ = std::max(released_, item.checkpoint);
           break;
         case SlotItem::Kind::kBarrier:
           Apply(pending);

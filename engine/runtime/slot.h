@@ -22,11 +22,11 @@ namespace engine {
 
 // What travels down a slot's queue, in stream order.
 struct SlotItem {
-  enum class Kind : uint8_t { kEvent, kWatermark, kBarrier, kStop };
+  enum class Kind : uint8_t { kEvent, kWatermark, kBarrier, kRelease, kStop };
   Kind kind = Kind::kEvent;
   uint8_t group = 0;  // kEvent: the key group whose runner takes it
   cep::EventTime watermark;
-  uint64_t checkpoint = 0;  // kBarrier: the checkpoint id
+  uint64_t checkpoint = 0;  // kBarrier, kRelease: the checkpoint id
   std::shared_ptr<const cep::Event> event;
 };
 
@@ -71,8 +71,12 @@ class Slot {
   // and so the router: a slow sink slows the source instead of growing memory.
   // `stream_prefix` names this slot's snapshot streams ("<ruleset>/slot-<i>");
   // `snapshots` may be null when no checkpoint is ever taken.
+  // `hold_after_barrier`: alerts raised after a barrier wait in the slot until
+  // the barrier is released (kRelease), so a sink can close a Kafka transaction
+  // with exactly the alerts before it.
   Slot(const std::vector<KeyGroup>& groups, size_t queue_capacity, size_t max_pending_alerts,
-       OutputSignal& signal, std::string stream_prefix = {}, SnapshotSink* snapshots = nullptr);
+       OutputSignal& signal, std::string stream_prefix = {}, SnapshotSink* snapshots = nullptr,
+       bool hold_after_barrier = false);
   ~Slot();
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
@@ -131,6 +135,8 @@ class Slot {
   std::atomic<int64_t> done_watermark_;
   std::atomic<bool> stopped_{false};
   std::atomic<uint64_t> barrier_{0};
+  const bool hold_after_barrier_;
+  uint64_t released_ = 0;  // the last barrier released (kRelease)
   const std::string stream_prefix_;
   SnapshotSink* const snapshots_;
   uint64_t snapshotting_ = 0;  // the checkpoint being written, 0 when none

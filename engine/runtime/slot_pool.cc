@@ -31,7 +31,8 @@ SlotPool::SlotPool(std::shared_ptr<const cep::Program> program, SlotPoolOptions 
   for (uint32_t i = 0; i < count; ++i) {
     slots_.push_back(std::make_unique<Slot>(
         groups_, options.queue_capacity, options.max_pending_alerts, *signal_,
-        options.name + "/slot-" + std::to_string(i), options.snapshots));
+        options.name + "/slot-" + std::to_string(i), options.snapshots,
+        options.hold_after_barrier));
   }
   for (auto& slot : slots_) slot->Start();
 }
@@ -53,11 +54,12 @@ bool SlotPool::Route(std::shared_ptr<const cep::Event> event) {
   return late;
 }
 
-void SlotPool::Broadcast(uint8_t kind, cep::EventTime watermark) {
+void SlotPool::Broadcast(uint8_t kind, cep::EventTime watermark, uint64_t checkpoint) {
   for (auto& slot : slots_) {
     SlotItem item;
     item.kind = static_cast<SlotItem::Kind>(kind);
     item.watermark = watermark;
+    item.checkpoint = checkpoint;
     backpressure_waits_ += slot->queue().Push(std::move(item));
   }
 }
@@ -70,12 +72,12 @@ void SlotPool::AdvanceWatermark(cep::EventTime watermark) {
 
 void SlotPool::Barrier(uint64_t checkpoint) {
   if (stopped_) return;
-  for (auto& slot : slots_) {
-    SlotItem item;
-    item.kind = SlotItem::Kind::kBarrier;
-    item.checkpoint = checkpoint;
-    backpressure_waits_ += slot->queue().Push(std::move(item));
-  }
+  Broadcast(static_cast<uint8_t>(SlotItem::Kind::kBarrier), watermark_, checkpoint);
+}
+
+void SlotPool::ReleaseBarrier(uint64_t checkpoint) {
+  if (stopped_) return;
+  Broadcast(static_cast<uint8_t>(SlotItem::Kind::kRelease), watermark_, checkpoint);
 }
 
 cep::Status SlotPool::Restore(

@@ -30,6 +30,9 @@ struct SlotPoolOptions {
   // and the name their streams start with (the ruleset's).
   SnapshotSink* snapshots = nullptr;
   std::string name{};
+  // Alerts raised after a barrier wait in their slot until ReleaseBarrier (Kafka
+  // transactions: one transaction holds exactly the alerts before a barrier).
+  bool hold_after_barrier = false;
 };
 
 // The router and its worker slots (ARCHITECTURE.md "Dataflow"): each event
@@ -60,6 +63,8 @@ class SlotPool {
   // A checkpoint barrier after everything routed so far: each slot publishes
   // the alerts raised before it, then snapshots its state to the SnapshotSink.
   void Barrier(uint64_t checkpoint);
+  // With hold_after_barrier: the alerts held since that barrier may go out.
+  void ReleaseBarrier(uint64_t checkpoint);
   // Before the first Route: gives each runner its state back. `restore` is
   // called once per slot and key group with the stream's name (SlotStreamName);
   // it restores the runner (RulesetRunner::Restore...FinishRestore) or leaves it
@@ -110,7 +115,7 @@ class SlotPool {
   size_t key_count() const;
 
  private:
-  void Broadcast(uint8_t kind, cep::EventTime watermark);
+  void Broadcast(uint8_t kind, cep::EventTime watermark, uint64_t checkpoint = 0);
 
   std::shared_ptr<const cep::Program> program_;
   std::vector<KeyGroup> groups_;

@@ -109,6 +109,18 @@ struct Service::Impl {
   mutable std::mutex error_mutex;
   cep::Status error;  // guarded by error_mutex
 
+  // kafka.exactly_once: transactions. One transactional producer and one sink
+  // thread for every ruleset; a transaction per checkpoint, committed with the
+  // checkpoint's input offsets once its manifest is written.
+  bool transactions = false;
+  std::unique_ptr<kafka::Producer> txn_producer;  // the transactional sink thread's
+  std::thread txn_sink;
+  std::mutex txn_mutex;
+  std::optional<state::Manifest> txn_to_commit;  // guarded by txn_mutex: written, not committed
+  std::atomic<uint64_t> txn_committed{0};        // the last checkpoint whose transaction committed
+  uint64_t released_barrier = 0;                 // source thread: released to the slots
+  uint64_t last_barrier = 0;                     // source thread
+
   explicit Impl(ServiceOptions o)
       : options(std::move(o)),
         tracker(options.config.max_out_of_orderness, options.config.idle_timeout) {}
@@ -134,10 +146,22 @@ struct Service::Impl {
     }
     ASSIGN_OR_RETURN(storage, state::CheckpointStorage::Open(dir / "checkpoints", *store));
     const auto started = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(restored, storage->LoadLatestValid());
+    if (transactions) {
+      ASSIGN_OR_RETURN(restored, CheckpointOfCommittedTransaction());
+    } else {
+      ASSIGN_OR_RETURN(restored, storage->LoadLatestValid());
+    }
     uint64_t next_id = 1;
     for (uint64_t id : storage->List()) next_id = std::max(next_id, id + 1);
-    coordinator = std::make_unique<CheckpointCoordinator>(*storage, next_id);
+    std::function<void(const state::Manifest&)> on_committed;
+    if (transactions) {
+      on_committed = [this](const state::Manifest& manifest) {
+        std::lock_guard lock(txn_mutex);
+        txn_to_commit = manifest;
+      };
+    }
+    coordinator = std::make_unique<CheckpointCoordinator>(*storage, next_id,
+                                                          std::chrono::minutes(5), on_committed);
     if (!restored) {
       spdlog::info("no checkpoint in {}: starting empty", (dir / "checkpoints").string());
       return cep::Status();
@@ -148,6 +172,59 @@ struct Service::Impl {
                      std::chrono::steady_clock::now() - started)
                      .count());
     return cep::Status();
+  }
+
+  // Kafka transactions: the checkpoint to restore is the one whose input
+  // offsets the consumer group committed with the last transaction (a newer
+  // manifest whose transaction did not commit is skipped: its alerts were
+  // aborted, and restoring the older one raises them again).
+  cep::Result<std::optional<state::Manifest>> CheckpointOfCommittedTransaction() {
+    const KafkaConfig& kafka = options.config.kafka;
+    kafka::ConsumerOptions consumer_options;
+    consumer_options.bootstrap = options.bootstrap;
+    consumer_options.group_id = kafka.group_id;
+    consumer_options.client_id = "cep-restore";
+    consumer_options.settings = kafka.consumer_settings;
+    ASSIGN_OR_RETURN(auto probe, kafka::Consumer::Create(consumer_options));
+    std::map<int32_t, int64_t> committed;
+    if (auto partitions = probe->Partitions(kafka.input_topic, kMetadataTimeout)) {
+      std::vector<kafka::TopicPartition> tps;
+      for (int32_t p : *partitions) tps.push_back({kafka.input_topic, p});
+      ASSIGN_OR_RETURN(auto offsets, probe->Committed(tps, kMetadataTimeout));
+      for (const kafka::PartitionOffset& o : offsets) {
+        if (o.offset >= 0) committed[o.tp.partition] = o.offset;
+      }
+    }
+    probe->Close();
+    for (uint64_t id : storage->List()) {
+      auto manifest = storage->Load(id);
+      if (!manifest) {
+        spdlog::warn("checkpoint {} is unusable ({}); trying the one before", id,
+                     manifest.error().message());
+        continue;
+      }
+      std::map<int32_t, int64_t> offsets;
+      for (const state::SourceOffset& o : manifest->offsets) {
+        if (o.topic == kafka.input_topic) offsets[o.partition] = o.next_offset;
+      }
+      if (offsets == committed) return std::optional<state::Manifest>(std::move(*manifest));
+      spdlog::info("checkpoint {} does not match the offsets group {} committed: its transaction "
+                   "did not commit; trying the one before",
+                   id, kafka.group_id);
+    }
+    if (committed.empty() && !storage->List().empty()) {
+      spdlog::warn("group {} has no committed input offsets: no checkpoint's transaction "
+                   "committed, starting from the beginning (the embedded broker never stores "
+                   "offsets committed in a transaction)",
+                   kafka.group_id);
+    }
+    if (!committed.empty()) {
+      return cep::Unexpected(cep::DataLoss(
+          "no checkpoint matches the input offsets group " + kafka.group_id +
+          " committed with its last transaction (restore a savepoint, or reset the group's "
+          "offsets and move the data directory away to start over)"));
+    }
+    return std::optional<state::Manifest>();
   }
 
   // Gives a lane's slots their state back, and its event counter.
@@ -185,6 +262,11 @@ struct Service::Impl {
                    program.ruleset, rule, manifest.id, skipped);
     }
     return cep::Status();
+  }
+
+  cep::Status error_status() {
+    std::lock_guard lock(error_mutex);
+    return error;
   }
 
   void Fail(const cep::Status& status) {
@@ -352,12 +434,23 @@ struct Service::Impl {
       slots += lane->pool->slots();
     }
     const uint64_t id = manifest.id;
-    coordinator->Begin(std::move(manifest), slots, lanes.size());
+    coordinator->Begin(std::move(manifest), slots, transactions ? 1 : lanes.size());
     for (auto& lane : lanes) lane->pool->Barrier(id);
+    last_barrier = id;
   }
 
   void CheckpointTick(cep::WallTime now) {
     if (coordinator == nullptr) return;
+    if (transactions) {
+      ReleaseCommitted();
+      coordinator->TakeCommitted();  // the transaction committed the offsets
+      const cep::Duration interval = options.config.checkpoint_interval;
+      if (interval == cep::Duration::Zero() || coordinator->in_flight()) return;
+      if (released_barrier < last_barrier || now - last_checkpoint < interval) return;
+      last_checkpoint = now;
+      if (ChangedSinceCheckpoint()) StartCheckpoint(now, {});
+      return;
+    }
     if (auto committed = coordinator->TakeCommitted()) {
       // For lag monitoring only: a restore reads its offsets from the checkpoint.
       std::vector<kafka::PartitionOffset> offsets;
@@ -388,12 +481,43 @@ struct Service::Impl {
     positions = std::async(std::launch::async, [this] { return SinkPositions(); });
   }
 
+  // The sink committed a checkpoint's transaction: the alerts the slots held
+  // since its barrier may go out (into the next transaction). Before the next
+  // barrier, always: they belong before it.
+  void ReleaseCommitted() {
+    const uint64_t committed = txn_committed.load();
+    if (committed <= released_barrier) return;
+    for (auto& lane : lanes) lane->pool->ReleaseBarrier(committed);
+    released_barrier = committed;
+  }
+
+  // Waits (bounded) until the transaction of checkpoint `id` committed.
+  bool WaitTransaction(uint64_t id) {
+    const auto deadline = std::chrono::steady_clock::now() + kFinalCheckpointTimeout;
+    while (txn_committed.load() < id && std::chrono::steady_clock::now() < deadline &&
+           error_status().ok()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling, bounded
+    }
+    return txn_committed.load() >= id;
+  }
+
   // A clean stop leaves a checkpoint of everything read, so a restart loses
   // neither open windows nor partial matches.
   void FinalCheckpoint() {
     if (coordinator == nullptr || !input_assigned) return;
     if (!coordinator->WaitIdle(kFinalCheckpointTimeout)) return;
     if (!ChangedSinceCheckpoint() && coordinator->figures().completed > 0) return;
+    if (transactions) {
+      // The last checkpoint's transaction first, and its held alerts out.
+      if (!WaitTransaction(last_barrier)) return;
+      ReleaseCommitted();
+      StartCheckpoint(options.clock->Now(), {});
+      // The sink commits the transaction after the manifest: wait for both.
+      if (!WaitTransaction(last_barrier)) {
+        spdlog::warn("stopping without a final checkpoint: its transaction did not commit");
+      }
+      return;
+    }
     auto sink = positions.valid() ? positions.get() : SinkPositions();
     if (!sink) {
       spdlog::warn("stopping without a final checkpoint: alert topic positions unknown ({})",
@@ -438,7 +562,10 @@ struct Service::Impl {
     }
     if (!side_producer->Flush(kFlushTimeout).ok()) spdlog::warn("dead letters not all flushed");
     std::vector<kafka::PartitionOffset> offsets;
-    if (coordinator != nullptr) {
+    if (transactions) {
+      // The transactions committed the offsets.
+      if (txn_sink.joinable()) txn_sink.join();
+    } else if (coordinator != nullptr) {
       // The group gets a checkpoint's offsets only, never more: what was read
       // after it lives in no checkpoint.
       if (auto committed = coordinator->TakeCommitted()) {
@@ -480,10 +607,89 @@ struct Service::Impl {
     coordinator->OnSinkFlushed(barrier);
   }
 
+  // Writes one alert to its topic with `producer`; false when it was not.
+  bool ProduceAlert(kafka::Producer& producer, const cep::v1::Alert& alert, std::string& bytes) {
+    const KafkaConfig& kafka = options.config.kafka;
+    bytes = kafka.alert_format == "json" ? wire::AlertToJson(alert) : alert.SerializeAsString();
+    const bool shadow = alert.mode() == cep::v1::Alert::MODE_SHADOW;
+    const kafka::Header headers[] = {{kAlertIdHeader, alert.alert_id()}};
+    cep::Status status = producer.Produce(shadow ? kafka.shadow_topic : kafka.alerts_topic,
+                                          alert.key(), bytes, headers);
+    if (options.on_alert) options.on_alert(alert);
+    if (!status.ok()) {
+      produce_errors.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("alert {} not produced: {}", alert.alert_id(), status.message());
+      return false;
+    }
+    (shadow ? shadow_alerts : alerts).fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  // Commits the transaction of a checkpoint whose manifest is written: its
+  // alerts and its input offsets together, then opens the next.
+  void CommitTransaction(const state::Manifest& manifest) {
+    std::vector<kafka::PartitionOffset> offsets;
+    for (const state::SourceOffset& o : manifest.offsets) {
+      offsets.push_back({{o.topic, o.partition}, o.next_offset});
+    }
+    cep::Status status = txn_producer->SendOffsetsToTransaction(
+        offsets, options.config.kafka.group_id, kFlushTimeout);
+    if (status.ok()) status = txn_producer->CommitTransaction(kFlushTimeout);
+    if (!status.ok()) {
+      // Aborted, its alerts are raised again from the checkpoint before it on restart.
+      (void)txn_producer->AbortTransaction(kFlushTimeout);
+      Fail(cep::Unavailable("the transaction of checkpoint " + std::to_string(manifest.id) +
+                            " did not commit (" + status.message() +
+                            "); restart the service to go on from the last committed one"));
+      return;
+    }
+    txn_committed.store(manifest.id);
+    if (cep::Status begun = txn_producer->BeginTransaction(); !begun.ok()) Fail(begun);
+  }
+
+  // kafka.exactly_once: transactions. One sink for every ruleset, so that one
+  // transaction holds a checkpoint's alerts of all of them.
+  void RunTransactionalSink() {
+    std::vector<SlotPool::Output> outs(lanes.size());
+    std::string bytes;
+    uint64_t flushed = 0;
+    for (;;) {
+      bool finished = true;
+      uint64_t barrier = UINT64_MAX;
+      for (size_t i = 0; i < lanes.size(); ++i) {
+        lanes[i]->pool->Collect(outs[i], std::chrono::milliseconds(lanes.size() == 1 ? 20 : 5));
+        for (const cep::v1::Alert& alert : outs[i].alerts) ProduceAlert(*txn_producer, alert, bytes);
+        outs[i].alerts.clear();
+        finished = finished && outs[i].finished;
+        barrier = std::min(barrier, outs[i].barrier);
+      }
+      txn_producer->Poll();
+      if (barrier > flushed && barrier != UINT64_MAX) {
+        // Every alert before the barrier is in the open transaction.
+        if (txn_producer->Flush(kFlushTimeout).ok()) {
+          if (txn_producer->failed() == 0) {
+            flushed = barrier;
+            coordinator->OnSinkFlushed(barrier);
+          } else if (error_status().ok()) {
+            Fail(cep::Unavailable("alerts not delivered (" + txn_producer->first_error().message() +
+                                  "); no further checkpoint: restart the service"));
+          }
+        }
+      }
+      std::optional<state::Manifest> written;
+      {
+        std::lock_guard lock(txn_mutex);
+        written.swap(txn_to_commit);
+      }
+      if (written) CommitTransaction(*written);
+      if (finished) break;
+    }
+    // What is left belongs after the last checkpoint: a restart raises it again.
+    (void)txn_producer->AbortTransaction(kFlushTimeout);
+  }
+
   void RunSink(Lane& lane) {
     SlotPool::Output out;
-    const KafkaConfig& kafka = options.config.kafka;
-    const bool json = kafka.alert_format == "json";
     std::string bytes;
     for (;;) {
       lane.pool->Collect(out, kSinkWait);
@@ -493,18 +699,7 @@ struct Service::Impl {
           already_written.fetch_add(1, std::memory_order_relaxed);
           continue;
         }
-        bytes = json ? wire::AlertToJson(alert) : alert.SerializeAsString();
-        const bool shadow = alert.mode() == cep::v1::Alert::MODE_SHADOW;
-        const kafka::Header headers[] = {{kAlertIdHeader, alert.alert_id()}};
-        cep::Status status = lane.producer->Produce(shadow ? kafka.shadow_topic : kafka.alerts_topic,
-                                                    alert.key(), bytes, headers);
-        if (!status.ok()) {
-          produce_errors.fetch_add(1, std::memory_order_relaxed);
-          spdlog::error("alert {} not produced: {}", alert.alert_id(), status.message());
-        } else {
-          (shadow ? shadow_alerts : alerts).fetch_add(1, std::memory_order_relaxed);
-        }
-        if (options.on_alert) options.on_alert(alert);
+        ProduceAlert(*lane.producer, alert, bytes);
       }
       out.alerts.clear();
       lane.producer->Poll();
@@ -527,6 +722,8 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
   if (!format) return cep::Unexpected(format.error());
   auto impl = std::make_unique<Impl>(std::move(options));
   const ServiceConfig& config = impl->options.config;
+  impl->transactions =
+      config.kafka.exactly_once == "transactions" && config.state_backend != "none";
   RETURN_IF_ERROR(impl->OpenCheckpoints());
 
   kafka::ProducerOptions producer_options;
@@ -545,6 +742,7 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
     pool_options.queue_capacity = config.queue_capacity;
     pool_options.snapshots = impl->coordinator.get();
     pool_options.name = ruleset.program->ruleset;
+    pool_options.hold_after_barrier = impl->transactions;
     if (impl->restored) {
       // Keys are spread over slots by hash: restore with the slots that wrote them.
       const uint32_t saved = SlotsInCheckpoint(*impl->restored, pool_options.name);
@@ -557,9 +755,23 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
     lane->pool = std::make_unique<SlotPool>(ruleset.program, pool_options);
     if (impl->restored) RETURN_IF_ERROR(impl->RestoreLane(*lane));
     impl->late_side_output = impl->late_side_output || lane->pool->wants_late_side_output();
-    producer_options.client_id = "cep-alerts-" + ruleset.program->ruleset;
-    ASSIGN_OR_RETURN(lane->producer, kafka::Producer::Create(producer_options));
+    if (!impl->transactions) {
+      producer_options.client_id = "cep-alerts-" + ruleset.program->ruleset;
+      ASSIGN_OR_RETURN(lane->producer, kafka::Producer::Create(producer_options));
+    }
     impl->lanes.push_back(std::move(lane));
+  }
+  if (impl->transactions) {
+    kafka::ProducerOptions txn_options = producer_options;
+    txn_options.client_id = "cep-alerts";
+    // One id per service instance and input: a restarted instance fences its
+    // predecessor and aborts the transaction it left open.
+    txn_options.transactional_id = config.kafka.group_id + "-alerts";
+    ASSIGN_OR_RETURN(impl->txn_producer, kafka::Producer::Create(txn_options));
+    RETURN_IF_ERROR(impl->txn_producer->InitTransactions(kMetadataTimeout * 6));
+    RETURN_IF_ERROR(impl->txn_producer->BeginTransaction());
+    spdlog::info("alerts in Kafka transactions (transactional.id {}), one per checkpoint",
+                 txn_options.transactional_id);
   }
   producer_options.client_id = "cep-side";
   ASSIGN_OR_RETURN(impl->side_producer, kafka::Producer::Create(producer_options));
@@ -595,7 +807,7 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
     positions_options.group_id = config.kafka.group_id + "-positions";
     ASSIGN_OR_RETURN(impl->positions_consumer, kafka::Consumer::Create(positions_options));
   }
-  if (impl->restored) {
+  if (impl->restored && !impl->transactions) {
     kafka::ConsumerOptions read_back = consumer_options;
     read_back.topics.clear();
     read_back.on_rebalance = nullptr;
@@ -613,9 +825,13 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
                  impl->restored->id);
   }
 
-  for (auto& lane : impl->lanes) {
-    Lane* l = lane.get();
-    lane->sink = std::thread([raw, l] { raw->RunSink(*l); });
+  if (impl->transactions) {
+    impl->txn_sink = std::thread([raw] { raw->RunTransactionalSink(); });
+  } else {
+    for (auto& lane : impl->lanes) {
+      Lane* l = lane.get();
+      lane->sink = std::thread([raw, l] { raw->RunSink(*l); });
+    }
   }
   impl->source = std::jthread([raw](std::stop_token stop) { raw->RunSource(stop); });
   return std::unique_ptr<Service>(new Service(std::move(impl)));

@@ -158,6 +158,7 @@ TEST(ConfigLoaderTest, EveryKeyHasItsEnvironmentVariable) {
   env["CEP_KAFKA_GROUP_ID"] = "g";
   env["CEP_KAFKA_INPUT_FORMAT"] = "json";
   env["CEP_KAFKA_ALERT_FORMAT"] = "json";
+  env["CEP_KAFKA_EXACTLY_ONCE"] = "transactions";
   env["CEP_KAFKA_EMBEDDED_PARTITIONS"] = "8";
   env["CEP_KAFKA_CONSUMER_SETTINGS"] = "a=1";
   env["CEP_KAFKA_PRODUCER_SETTINGS"] = "b=2";
@@ -185,6 +186,7 @@ TEST(ConfigLoaderTest, EveryKeyHasItsEnvironmentVariable) {
   EXPECT_NE(loaded->kafka.group_id, defaults.kafka.group_id);
   EXPECT_NE(loaded->kafka.input_format, defaults.kafka.input_format);
   EXPECT_NE(loaded->kafka.alert_format, defaults.kafka.alert_format);
+  EXPECT_NE(loaded->kafka.exactly_once, defaults.kafka.exactly_once);
   EXPECT_NE(loaded->kafka.embedded_partitions, defaults.kafka.embedded_partitions);
   EXPECT_NE(loaded->kafka.consumer_settings, defaults.kafka.consumer_settings);
   EXPECT_NE(loaded->kafka.producer_settings, defaults.kafka.producer_settings);
@@ -319,6 +321,7 @@ TEST(ConfigLoaderTest, EveryValidationRuleHasAClearMessage) {
   EXPECT_THAT(SetError("id_field", ""), HasSubstr("id_field: must not be empty"));
   EXPECT_THAT(SetError("log_level", "loud"), HasSubstr("log_level: must be one of trace"));
   EXPECT_THAT(SetError("state_backend", "disk"), HasSubstr("state_backend: must be one of rocksdb"));
+  EXPECT_THAT(SetError("kafka.exactly_once", "twice"), HasSubstr("must be read_back or transactions"));
   EXPECT_THAT(SetError("rulesets", ""), HasSubstr("rulesets[0]: the file name is empty"));
   EXPECT_THAT(SetError("", "x"), HasSubstr("expected KEY=VALUE"));
 }
