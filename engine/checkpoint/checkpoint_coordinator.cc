@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace engine {
@@ -46,6 +47,7 @@ void CheckpointCoordinator::Begin(state::Manifest manifest, size_t slots, size_t
   started_ = Clock::now();
   longest_pause_ = std::chrono::microseconds(0);
   bytes_ = 0;
+  rules_.clear();
 }
 
 std::optional<state::Manifest> CheckpointCoordinator::TakeCommitted() {
@@ -68,12 +70,24 @@ void CheckpointCoordinator::OnSnapshotBytes(uint64_t id, const std::string& stre
   work_.notify_one();
 }
 
-void CheckpointCoordinator::OnSlotSnapshotted(uint64_t id, std::chrono::microseconds longest_pause) {
+void CheckpointCoordinator::OnSlotSnapshotted(uint64_t id, std::chrono::microseconds longest_pause,
+                                              const std::vector<RuleStateFigures>& rules) {
   {
     std::lock_guard lock(mutex_);
     if (id != current_ || slots_left_ == 0) return;
     --slots_left_;
     longest_pause_ = std::max(longest_pause_, longest_pause);
+    for (const RuleStateFigures& rule : rules) {
+      auto same = std::find_if(rules_.begin(), rules_.end(),
+                               [&](const RuleStateFigures& r) { return r.rule == rule.rule; });
+      if (same == rules_.end()) {
+        rules_.push_back(rule);
+      } else {
+        same->keys += rule.keys;
+        same->bytes += rule.bytes;
+        same->partial_matches += rule.partial_matches;
+      }
+    }
   }
   work_.notify_one();
 }
@@ -159,8 +173,20 @@ void CheckpointCoordinator::Run() {
     figures_.last_duration = duration;
     figures_.last_longest_pause = longest_pause_;
     figures_.last_bytes = bytes_;
-    spdlog::info("checkpoint {} complete: {} bytes of state in {} ms, longest slot pause {} us",
-                 manifest.id, bytes_, duration.count(), longest_pause_.count());
+    figures_.last_keys = 0;
+    figures_.last_partial_matches = 0;
+    for (const RuleStateFigures& rule : rules_) {
+      figures_.last_keys += rule.keys;
+      figures_.last_partial_matches += rule.partial_matches;
+      spdlog::debug("checkpoint {}: {}: {} keys, {} partial matches, {} bytes", manifest.id,
+                    rule.rule, rule.keys, rule.partial_matches, rule.bytes);
+    }
+    figures_.last_rules = rules_;
+    spdlog::info(
+        "checkpoint {} complete: {} keys, {} partial matches, {} bytes of state in {} ms, "
+        "longest slot pause {} us",
+        manifest.id, figures_.last_keys, figures_.last_partial_matches, bytes_, duration.count(),
+        longest_pause_.count());
     if (on_committed_) {
       lock.unlock();
       on_committed_(manifest);

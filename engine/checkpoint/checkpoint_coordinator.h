@@ -56,7 +56,8 @@ class CheckpointCoordinator final : public SnapshotSink {
   bool WaitIdle(std::chrono::milliseconds timeout);
 
   void OnSnapshotBytes(uint64_t id, const std::string& stream, std::string bytes) override;
-  void OnSlotSnapshotted(uint64_t id, std::chrono::microseconds longest_pause) override;
+  void OnSlotSnapshotted(uint64_t id, std::chrono::microseconds longest_pause,
+                         const std::vector<RuleStateFigures>& rules) override;
   void OnSinkFlushed(uint64_t id);
 
   CheckpointFigures figures() const;
@@ -85,6 +86,7 @@ class CheckpointCoordinator final : public SnapshotSink {
   std::chrono::steady_clock::time_point started_;
   std::chrono::microseconds longest_pause_{0};
   uint64_t bytes_ = 0;  // state bytes written for the one in flight
+  std::vector<RuleStateFigures> rules_;  // of the one in flight, merged over slots
   std::deque<Chunk> chunks_;
   std::unique_ptr<state::CheckpointStorage::Writer> writer_;
   std::optional<state::Manifest> committed_;

@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <vector>
+
+#include "engine/runtime/snapshot_sink.h"
 
 namespace engine {
 
@@ -14,6 +17,9 @@ struct CheckpointFigures {
   std::chrono::milliseconds last_duration{0};  // barrier to manifest written
   uint64_t last_bytes = 0;
   std::chrono::microseconds last_longest_pause{0};  // the most a slot stopped processing for it
+  uint64_t last_keys = 0;             // key states in the last checkpoint, over all rules
+  uint64_t last_partial_matches = 0;  // pattern partial matches in it
+  std::vector<RuleStateFigures> last_rules;  // per "<ruleset>/<rule>", over all slots
 };
 
 }  // namespace engine

@@ -124,7 +124,14 @@ void Slot::ContinueSnapshot() {
   longest_pause_ = std::max(longest_pause_, std::chrono::duration_cast<std::chrono::microseconds>(
                                                 std::chrono::steady_clock::now() - start));
   if (!done) return;
-  snapshots_->OnSlotSnapshotted(snapshotting_, longest_pause_);
+  std::vector<RuleStateFigures> rules;
+  for (size_t g = 0; g < runners_.size(); ++g) {
+    for (const cep::SnapshotStats::PerRule& rule : runners_[g]->last_snapshot_stats().rules) {
+      rules.push_back({groups_[g].program->ruleset + "/" + rule.name, rule.keys, rule.bytes,
+                       rule.partial_matches});
+    }
+  }
+  snapshots_->OnSlotSnapshotted(snapshotting_, longest_pause_, rules);
   snapshotting_ = 0;
 }
 
