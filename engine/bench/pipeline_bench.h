@@ -19,7 +19,8 @@ namespace engine::bench {
 
 // What `cep bench` measures (api/cli/bench_command.cc): the service's dataflow
 // (decode → SlotPool per ruleset → alerts serialized) with and without Kafka in
-// front, and the end-to-end latency of alerts through the embedded broker.
+// front, the end-to-end latency of alerts through the embedded broker, and what
+// a checkpoint of many keys to RocksDB costs and how long restoring it takes.
 //
 // These functions time themselves with std::chrono::steady_clock and read the
 // process's CPU time (getrusage): a stopwatch is what a benchmark is for. The
@@ -169,5 +170,97 @@ cep::Result<LatencyBenchResult> RunLatencyBench(const std::vector<rules::Compile
                                                 std::span<const uint64_t> id_numbers,
                                                 const LatencyBenchOptions& options,
                                                 const Progress& progress);
+
+// --- 4. checkpoint: SlotPool with many keys → CheckpointCoordinator → RocksDB ---
+
+struct CheckpointBenchOptions {
+  uint32_t slots = 2;
+  uint64_t keys = 1'000'000;      // distinct accounts, one key state each per rule keyed so
+  size_t queue_capacity = 4096;   // per slot queue, as ServiceConfig's default
+  size_t watermark_every = 1024;  // events between watermarks: the service's poll batch
+  // Routing with no checkpoint before each barrier: the rate and watermark lag
+  // to compare the checkpoint's with.
+  std::chrono::milliseconds before = std::chrono::seconds(2);
+  // The second checkpoint's input rate, as a fraction of the rate measured
+  // before the first: below capacity, so slot queues stay short and the
+  // watermark lag shows the slots' pauses rather than a full queue.
+  double paced_fraction = 0.5;
+  double paced_rate = 0;  // events/s for the second checkpoint instead, when > 0
+  std::chrono::milliseconds limit = std::chrono::minutes(5);  // for a checkpoint to commit
+};
+
+// How long after the router advanced the watermark every slot had completed it
+// (SlotPool::Output::done, polled every millisecond by the collector): the
+// processing delay an event sees, queueing and slot pauses included.
+struct WatermarkLag {
+  uint64_t count = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+};
+
+// One checkpoint taken while purchases of random existing accounts keep coming.
+struct CheckpointRun {
+  double rate = 0;  // events/s asked for; 0: as fast as the slots take them
+  // Routing for CheckpointBenchOptions::before with no checkpoint running.
+  Timing before;
+  uint64_t before_events = 0;
+  WatermarkLag before_lag;
+  // From Barrier until the router saw the manifest committed, routing on.
+  Timing during;
+  uint64_t during_events = 0;
+  WatermarkLag during_lag;
+  CheckpointFigures figures;  // the coordinator's: duration, bytes, longest slot pause
+};
+
+// The slots' snapshot work alone, to tell it from waiting for a core: one
+// RulesetRunner holding one slot's share of the keys (two purchases each),
+// snapshotted on the caller's thread in the slots' steps of 2048 keys
+// (BeginSnapshot, then ContinueSnapshot + TakeSnapshotBytes per step), with
+// no other thread of the bench running.
+struct SnapshotSteps {
+  uint64_t keys = 0;
+  uint64_t steps = 0;
+  uint64_t bytes = 0;
+  double begin_ms = 0;                        // BeginSnapshot
+  double total_s = 0;                         // every step
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;  // one step
+};
+
+struct CheckpointBenchResult {
+  uint64_t accounts = 0;
+  // Load: one purchase per account, event times spread over 20 minutes.
+  Timing load;
+  uint64_t load_events = 0;
+  CheckpointRun unpaced;     // checkpoint 1: the router as fast as it goes
+  CheckpointRun paced;       // checkpoint 2: at paced_fraction of unpaced.before's rate
+  size_t streams = 0;        // of checkpoint 2, the one restored
+  uint64_t store_bytes = 0;  // RocksDB's ApproximateBytes after checkpoint 2
+  size_t keys_before = 0;    // live (key group, key) states when the pool stopped
+  uint64_t alerts = 0;
+  // Restart from checkpoint 2: open RocksDB and the checkpoints,
+  // LoadLatestValid (reads and CRCs every chunk), then a fresh SlotPool
+  // restored stream by stream.
+  double open_s = 0;
+  double verify_s = 0;
+  double restore_s = 0;
+  double restart_s = 0;        // all three
+  uint64_t keys_restored = 0;  // RestoreStats, summed
+  size_t keys_after = 0;       // live states of the restored pool
+  long max_rss_kb = 0;         // the process's peak resident set (getrusage)
+  SnapshotSteps alone;         // measured after the restart
+};
+
+// Runs the ruleset (its rules keyed by account_id hold state; others stay
+// empty) over generated purchases in a SlotPool whose slots snapshot to a
+// CheckpointCoordinator over RocksDB in a fresh temp directory, removed
+// afterwards: the load, then two checkpoints (unpaced, paced), then a restart
+// from the second. The caller's thread routes; a collector thread plays the
+// sink (acknowledges each barrier as soon as every slot passed it). Purchases
+// after the load only touch loaded accounts and no window expires, so the key
+// count at the barrier is the count when the pool stops. Fails when a
+// checkpoint does not commit within `limit`, or when the restored pool holds
+// another number of keys than the original.
+cep::Result<CheckpointBenchResult> RunCheckpointBench(const rules::CompiledRuleset& ruleset,
+                                                      const CheckpointBenchOptions& options,
+                                                      const Progress& progress);
 
 }  // namespace engine::bench
