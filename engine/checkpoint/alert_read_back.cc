@@ -1,32 +1,29 @@
 #include "engine/checkpoint/alert_read_back.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 
 #include "api/proto/alert.pb.h"
+#include "api/proto/alert_json.h"
 
 namespace engine {
 namespace {
 
-// The id of an alert record: its header, else its payload (protobuf or JSON).
-std::string AlertIdOf(const kafka::Record& record) {
-  for (const kafka::Header& header : record.headers) {
-    if (header.name == kAlertIdHeader) return std::string(header.value);
-  }
+// An alert record's alert (protobuf or JSON, as the sink wrote it).
+std::optional<cep::v1::Alert> AlertOf(const kafka::Record& record) {
   if (!record.value.empty() && record.value.front() == '{') {
-    auto json = nlohmann::json::parse(record.value, nullptr, /*allow_exceptions=*/false);
-    if (json.is_object() && json.contains("alert_id") && json["alert_id"].is_string()) {
-      return json["alert_id"].get<std::string>();
-    }
-    return {};
+    auto alert = wire::AlertFromJson(record.value);
+    if (alert) return std::move(*alert);
+    return std::nullopt;
   }
   cep::v1::Alert alert;
   if (alert.ParseFromArray(record.value.data(), static_cast<int>(record.value.size()))) {
-    return alert.alert_id();
+    return alert;
   }
-  return {};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -75,14 +72,38 @@ cep::Result<std::unique_ptr<AlertReadBack>> AlertReadBack::Read(
       auto end = ends.find(tp);
       if (end == ends.end()) continue;
       ++out->read_;
-      std::string id = AlertIdOf(record);
-      if (!id.empty()) out->written_[std::move(id)] = {tp.topic, tp.partition, record.offset};
+      if (auto alert = AlertOf(record); alert && !alert->alert_id().empty()) {
+        out->written_[alert->alert_id()] = {tp.topic,        tp.partition,     record.offset,
+                                            alert->ruleset(), alert->version(), alert->ts_ms()};
+      } else {
+        spdlog::warn("read back: {}/{}@{} is not an alert; ignored", tp.topic, tp.partition,
+                     record.offset);
+      }
       if (record.offset + 1 >= end->second) ends.erase(end);
     }
   }
   consumer->Close();
   out->any_.store(!out->written_.empty());
   return out;
+}
+
+void AlertReadBack::KeepOnly(const std::vector<std::pair<std::string, uint32_t>>& running) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(written_, [&](const auto& entry) {
+    const Written& w = entry.second;
+    return std::find(running.begin(), running.end(), std::pair(w.ruleset, w.version)) ==
+           running.end();
+  });
+  if (written_.empty()) any_.store(false, std::memory_order_release);
+}
+
+void AlertReadBack::ForgetStampedBefore(const std::string& ruleset, int64_t bound_ms) {
+  if (!any_.load(std::memory_order_acquire)) return;
+  std::lock_guard lock(mutex_);
+  std::erase_if(written_, [&](const auto& entry) {
+    return entry.second.ruleset == ruleset && entry.second.ts_ms < bound_ms;
+  });
+  if (written_.empty()) any_.store(false, std::memory_order_release);
 }
 
 bool AlertReadBack::TakeIfWritten(std::string_view alert_id) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cep/base/result.h"
@@ -38,8 +39,16 @@ class AlertReadBack {
   // For a service that restored nothing.
   AlertReadBack() = default;
 
+  // Forgets the alerts of rulesets (by name and version) not in `running`: their
+  // ids are never raised again (a changed ruleset has a new version).
+  void KeepOnly(const std::vector<std::pair<std::string, uint32_t>>& running);
   // True when `alert_id` was already written (then it is forgotten): skip it.
   bool TakeIfWritten(std::string_view alert_id);
+  // Forgets `ruleset`'s alerts stamped before `bound`: the restored run has
+  // raised everything up to it, so those it did not raise again never will be
+  // (a rule that changed, an alert that depended on arrival timing). Without
+  // this they would hold every later checkpoint's read-back position.
+  void ForgetStampedBefore(const std::string& ruleset, int64_t bound_ms);
   // Where a checkpoint must read back from in this partition: the oldest alert
   // read back and not raised again yet, so a second crash still finds it.
   std::optional<int64_t> OldestPending(const std::string& topic, int32_t partition) const;
@@ -53,6 +62,9 @@ class AlertReadBack {
     std::string topic;
     int32_t partition;
     int64_t offset;
+    std::string ruleset;
+    uint32_t version;
+    int64_t ts_ms;
   };
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Written> written_;  // by alert id; guarded by mutex_
@@ -61,7 +73,8 @@ class AlertReadBack {
   uint64_t skipped_ = 0;  // guarded by mutex_
 };
 
-// The header every alert record carries its id in (what AlertReadBack reads).
+// The header every alert record carries its id in: consumers can de-duplicate
+// or trace an alert without decoding it.
 inline constexpr std::string_view kAlertIdHeader = "cep-alert-id";
 
 }  // namespace engine

@@ -702,6 +702,13 @@ struct Service::Impl {
         ProduceAlert(*lane.producer, alert, bytes);
       }
       out.alerts.clear();
+      const cep::Duration holdback = lane.pool->ordering_holdback();
+      if (!holdback.is_infinite() && out.done != cep::EventTime::Min()) {
+        // Everything stamped before this is raised by now: what was read back
+        // and not raised again never will be.
+        read_back->ForgetStampedBefore(lane.ruleset.program->ruleset,
+                                       (out.done - holdback).millis());
+      }
       lane.producer->Poll();
       if (coordinator != nullptr && out.barrier > lane.flushed_barrier) AckBarrier(lane, out.barrier);
       if (out.finished) break;
@@ -821,6 +828,11 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
                                               alerts.error().message()));
     }
     impl->read_back = std::move(*alerts);
+    std::vector<std::pair<std::string, uint32_t>> running;
+    for (const auto& lane : impl->lanes) {
+      running.emplace_back(lane->ruleset.program->ruleset, lane->ruleset.program->version);
+    }
+    impl->read_back->KeepOnly(running);  // other rulesets' alerts are never raised again
     spdlog::info("read back {} alert(s) written after checkpoint {}", impl->read_back->read(),
                  impl->restored->id);
   }

@@ -755,3 +755,342 @@ TEST_F(ServiceTest, IngestedRecordsJoinThePipelineLikeKafkaRecords) {
 
 }  // namespace
 }  // namespace engine
+
+// Appended with the checkpoint tests below (kept with them so that parallel
+// edits of this file only ever append).
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "state/checkpoint_manifest.h"
+#include "state/checkpoint_storage.h"
+#include "state/state_store.h"
+#include "tests/state/temp_dir.h"
+
+namespace engine {
+namespace {
+
+// 9. Checkpoints across an in-process restart: two services one after the
+// other on the same memory store and data_dir (config.state_backend "memory",
+// ServiceOptions::state_store). Checkpoints are taken every 100 ms of the fake
+// clock, so one happens only when a test advances it.
+class ServiceCheckpointTest : public ServiceTest {
+ protected:
+  void TearDown() override {
+    // The services use store_ and dir_, which go before the base's services_.
+    for (auto& service : services_) service->Stop();
+    services_.clear();
+  }
+
+  ServiceConfig CheckpointConfig(const std::string& suffix) {
+    ServiceConfig config = Config(suffix);
+    config.state_backend = "memory";
+    config.data_dir = (dir_.path() / "data").string();
+    config.checkpoint_interval = cep::Duration::Millis(100);
+    return config;
+  }
+
+  Service* StartOnStore(ServiceConfig config, std::vector<rules::CompiledRuleset> rulesets) {
+    ServiceOptions options;
+    options.config = std::move(config);
+    options.bootstrap = broker_->bootstrap();
+    options.rulesets = std::move(rulesets);
+    options.clock = &clock_;
+    options.state_store = store_.get();
+    auto service = Service::Start(std::move(options));
+    EXPECT_TRUE(service) << service.error().ToString();
+    if (!service) return nullptr;
+    services_.push_back(std::move(*service));
+    return services_.back().get();
+  }
+
+  // Produces events [from, to) keyed by account (3 input partitions).
+  void ProduceRange(const ServiceConfig& config, const std::vector<std::string>& values,
+                    const std::vector<cep::v1::Transaction>& events, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      Produce(config.kafka.input_topic, events[i].account_id(), values[i]);
+    }
+    Flush();
+  }
+
+  // Moves the fake clock past the checkpoint interval and waits for the
+  // checkpoint that starts then; returns its id (0 on failure).
+  uint64_t TakeCheckpoint(const Service& service) {
+    const uint64_t completed = service.stats().checkpoints.completed;
+    clock_.Advance(cep::Duration::Millis(200));
+    if (!WaitForStats(
+            service, [&](const ServiceStats& s) { return s.checkpoints.completed > completed; },
+            "a checkpoint after the interval")) {
+      return 0;
+    }
+    return service.stats().checkpoints.last_id;
+  }
+
+  // The alerts topic after the last service stopped: every alert exactly once
+  // (by alert_id), and per ruleset the same set as the offline run up to what
+  // the final watermark released.
+  void ExpectEachAlertOnceAndTheOfflineAlerts(const ServiceConfig& config,
+                                              const std::vector<rules::CompiledRuleset>& rulesets,
+                                              const std::vector<std::string>& values,
+                                              uint64_t produced, cep::EventTime final_watermark) {
+    const auto live = ParseAlerts(
+        ReadTopic(broker_->bootstrap(), config.kafka.alerts_topic, kOutputPartitions, produced));
+    EXPECT_EQ(live.size(), produced);
+    std::map<std::string, int> by_id;
+    for (const auto& alert : live) ++by_id[alert.alert_id()];
+    for (const auto& [id, count] : by_id) EXPECT_EQ(count, 1) << "alert " << id << " written twice";
+    for (const auto& ruleset : rulesets) {
+      const std::string& name = ruleset.program->ruleset;
+      cep::Duration holdback;
+      const auto offline = testing::RunOffline(ruleset, values, 2, cep::Duration::Zero(), &holdback);
+      ASSERT_FALSE(holdback.is_infinite()) << name;
+      const cep::EventTime bound = final_watermark - holdback;
+      const auto expected = AlertSet(offline, name, bound);
+      RecordProperty(name + "_alerts_compared", static_cast<int>(expected.size()));
+      EXPECT_GE(expected.size(), 10u) << name << ": the events must make the ruleset fire";
+      EXPECT_EQ(AlertSet(live, name, bound), expected)
+          << name << ": alerts of both runs vs offline, ts <= " << bound.millis();
+    }
+  }
+
+  std::vector<rules::CompiledRuleset> Rulesets() {
+    return {CompileOrFail(testing::ReadRulesetFile("velocity.rules")),
+            CompileOrFail(testing::ReadRulesetFile("card_testing.rules"))};
+  }
+
+  state::testing::TempDir dir_;
+  std::unique_ptr<state::StateStore> store_ = state::NewMemoryStore();
+};
+
+TEST_F(ServiceCheckpointTest, ARestartedServiceResumesFromTheCheckpointOfACleanStop) {
+  const std::vector<cep::v1::Transaction> events = Generate(21, 3'000, cep::Duration::Zero());
+  const std::vector<rules::CompiledRuleset> rulesets = Rulesets();
+  ASSERT_FALSE(HasFailure());
+  const ServiceConfig config = CheckpointConfig("-restart");
+  CreateTopics(config.kafka, 3);
+  std::vector<std::string> values;
+  cep::EventTime max_ts = cep::EventTime::Min();
+  for (const auto& tx : events) {
+    values.push_back(tx.SerializeAsString());
+    max_ts = std::max(max_ts, cep::EventTime::FromMillis(tx.ts_ms()));
+  }
+  const size_t half = events.size() / 2;
+
+  ProduceRange(config, values, events, 0, half);
+  Service* a = StartOnStore(config, rulesets);
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(WaitForStats(
+      *a, [&](const ServiceStats& s) { return s.records == half; }, "the first half consumed"));
+  ASSERT_NE(TakeCheckpoint(*a), 0u);
+  EXPECT_EQ(a->stats().restored_checkpoint, 0u) << "nothing to restore at first";
+  a->Stop();
+  const ServiceStats a_stats = a->stats();
+  EXPECT_TRUE(a->error().ok()) << a->error().ToString();
+  EXPECT_EQ(a_stats.checkpoints.failed, 0u);
+  EXPECT_EQ(a_stats.produce_errors, 0u);
+  const uint64_t last = a_stats.checkpoints.last_id;
+  EXPECT_GE(last, 1u);
+
+  ProduceRange(config, values, events, half, events.size());
+  Service* b = StartOnStore(config, rulesets);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->stats().restored_checkpoint, last) << "the newest checkpoint: the clean stop's";
+  ASSERT_TRUE(WaitForStats(
+      *b, [&](const ServiceStats& s) { return s.records == events.size() - half; },
+      "the second half consumed"));
+  clock_.Advance(config.idle_timeout + cep::Duration::Seconds(1));
+  const cep::EventTime final_watermark = max_ts - cep::Duration::Millis(1);
+  ASSERT_TRUE(WaitForStats(
+      *b, [&](const ServiceStats& s) { return s.watermark == final_watermark; },
+      "the watermark of an all-idle input"));
+  b->Stop();
+  const ServiceStats b_stats = b->stats();
+  EXPECT_TRUE(b->error().ok()) << b->error().ToString();
+  EXPECT_EQ(b_stats.records, events.size() - half) << "nothing read twice after a clean stop";
+  EXPECT_EQ(b_stats.alerts_already_written, 0u) << "a clean stop leaves nothing to skip";
+  EXPECT_EQ(b_stats.produce_errors, 0u);
+  EXPECT_EQ(b_stats.late, 0u);
+  ExpectEachAlertOnceAndTheOfflineAlerts(config, rulesets, values, a_stats.alerts + b_stats.alerts,
+                                         final_watermark);
+}
+
+TEST_F(ServiceCheckpointTest, ACorruptNewestCheckpointFallsBackToThePreviousOneWithoutDuplicates) {
+  const std::vector<cep::v1::Transaction> events = Generate(23, 3'000, cep::Duration::Zero());
+  const std::vector<rules::CompiledRuleset> rulesets = Rulesets();
+  ASSERT_FALSE(HasFailure());
+  const ServiceConfig config = CheckpointConfig("-corrupt");
+  CreateTopics(config.kafka, 3);
+  std::vector<std::string> values;
+  cep::EventTime max_ts = cep::EventTime::Min();
+  for (const auto& tx : events) {
+    values.push_back(tx.SerializeAsString());
+    max_ts = std::max(max_ts, cep::EventTime::FromMillis(tx.ts_ms()));
+  }
+  const size_t first = events.size() * 4 / 10;
+  const size_t second = events.size() * 7 / 10;
+
+  ProduceRange(config, values, events, 0, first);
+  Service* a = StartOnStore(config, rulesets);
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(WaitForStats(
+      *a, [&](const ServiceStats& s) { return s.records == first; }, "the first part consumed"));
+  const uint64_t previous = TakeCheckpoint(*a);
+  ASSERT_NE(previous, 0u);
+  const uint64_t alerts_at_previous = a->stats().alerts;
+  // More input after it, whose alerts A writes; then the clean stop's checkpoint.
+  ProduceRange(config, values, events, first, second);
+  ASSERT_TRUE(WaitForStats(
+      *a, [&](const ServiceStats& s) { return s.records == second; }, "the second part consumed"));
+  a->Stop();
+  const ServiceStats a_stats = a->stats();
+  EXPECT_TRUE(a->error().ok()) << a->error().ToString();
+  EXPECT_EQ(a_stats.checkpoints.failed, 0u);
+  const uint64_t newest = a_stats.checkpoints.last_id;
+  ASSERT_GT(newest, previous) << "the clean stop takes a final checkpoint";
+  EXPECT_GT(a_stats.alerts, alerts_at_previous) << "A wrote alerts after checkpoint " << previous;
+
+  // Damage the newest manifest: one digit of created_ms (valid JSON, wrong checksum).
+  const std::filesystem::path manifest_path = std::filesystem::path(config.data_dir) /
+                                              "checkpoints" /
+                                              ("checkpoint-" + std::to_string(newest) + ".json");
+  ASSERT_TRUE(std::filesystem::exists(manifest_path)) << manifest_path;
+  std::string text;
+  {
+    std::ifstream in(manifest_path, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const size_t at = text.find("\"created_ms\": ");
+  ASSERT_NE(at, std::string::npos) << text;
+  char& digit = text[at + std::string("\"created_ms\": ").size()];
+  digit = digit == '9' ? '8' : static_cast<char>(digit + 1);
+  {
+    std::ofstream out(manifest_path, std::ios::binary | std::ios::trunc);
+    out << text;
+  }
+
+  ProduceRange(config, values, events, second, events.size());
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  Service* b = StartOnStore(config, rulesets);
+  const std::string log =
+      ::testing::internal::GetCapturedStdout() + ::testing::internal::GetCapturedStderr();
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->stats().restored_checkpoint, previous);
+  EXPECT_NE(log.find("checkpoint " + std::to_string(newest) + " is unusable"), std::string::npos)
+      << "the start-up log names the skipped checkpoint:\n"
+      << log;
+  ASSERT_TRUE(WaitForStats(
+      *b, [&](const ServiceStats& s) { return s.records == events.size() - first; },
+      "everything after checkpoint " + std::to_string(previous) + " consumed"));
+  clock_.Advance(config.idle_timeout + cep::Duration::Seconds(1));
+  const cep::EventTime final_watermark = max_ts - cep::Duration::Millis(1);
+  ASSERT_TRUE(WaitForStats(
+      *b, [&](const ServiceStats& s) { return s.watermark == final_watermark; },
+      "the watermark of an all-idle input"));
+  b->Stop();
+  const ServiceStats b_stats = b->stats();
+  EXPECT_TRUE(b->error().ok()) << b->error().ToString();
+  EXPECT_GT(b_stats.alerts_already_written, 0u)
+      << "A's alerts after checkpoint " << previous << " are raised again and skipped";
+  EXPECT_EQ(b_stats.produce_errors, 0u);
+  ExpectEachAlertOnceAndTheOfflineAlerts(config, rulesets, values, a_stats.alerts + b_stats.alerts,
+                                         final_watermark);
+}
+
+
+// An alert read back after a restore that is never raised again (here: of a
+// ruleset B does not run; also, by timing, one raised before a barrier but
+// written after its sink positions were taken) must not pin every later
+// checkpoint's read-back position: each restart would read back more, until
+// start-up timed out. A runs two rulesets, B only one of them, from checkpoint
+// `previous` (the newest is damaged).
+TEST_F(ServiceCheckpointTest, AlertsReadBackButNeverRaisedAgainDoNotPinTheSinkPositions) {
+  const std::vector<cep::v1::Transaction> events = Generate(23, 3'000, cep::Duration::Zero());
+  const std::vector<rules::CompiledRuleset> rulesets = Rulesets();
+  ASSERT_FALSE(HasFailure());
+  const std::string kept = rulesets[0].program->ruleset;
+  const ServiceConfig config = CheckpointConfig("-pinned");
+  CreateTopics(config.kafka, 3);
+  std::vector<std::string> values;
+  for (const auto& tx : events) values.push_back(tx.SerializeAsString());
+  const size_t first = events.size() * 4 / 10;
+  const size_t second = events.size() * 7 / 10;
+  const std::filesystem::path checkpoints = std::filesystem::path(config.data_dir) / "checkpoints";
+  auto load = [&](uint64_t id) -> state::Manifest {
+    auto storage = state::CheckpointStorage::Open(checkpoints, *store_);
+    EXPECT_TRUE(storage) << storage.error().ToString();
+    if (!storage) return {};
+    if (id == 0) {
+      auto latest = (*storage)->LoadLatestValid();
+      EXPECT_TRUE(latest && latest->has_value());
+      return latest && latest->has_value() ? **latest : state::Manifest{};
+    }
+    auto manifest = (*storage)->Load(id);
+    EXPECT_TRUE(manifest) << manifest.error().ToString();
+    return manifest ? *manifest : state::Manifest{};
+  };
+
+  ProduceRange(config, values, events, 0, first);
+  Service* a = StartOnStore(config, rulesets);
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(WaitForStats(
+      *a, [&](const ServiceStats& s) { return s.records == first; }, "the first part consumed"));
+  const uint64_t previous = TakeCheckpoint(*a);
+  ASSERT_NE(previous, 0u);
+  ProduceRange(config, values, events, first, second);
+  ASSERT_TRUE(WaitForStats(
+      *a, [&](const ServiceStats& s) { return s.records == second; }, "the second part consumed"));
+  a->Stop();
+  const uint64_t a_alerts = a->stats().alerts;
+  const uint64_t newest = a->stats().checkpoints.last_id;
+  ASSERT_GT(newest, previous);
+  const state::Manifest previous_manifest = load(previous);
+  // Where A's alerts end, per partition, and whether A wrote alerts of the
+  // dropped ruleset after checkpoint `previous`'s positions.
+  std::map<int32_t, int64_t> a_end;
+  bool dropped_after_previous = false;
+  for (const OwnedRecord& r :
+       ReadTopic(broker_->bootstrap(), config.kafka.alerts_topic, kOutputPartitions, a_alerts)) {
+    a_end[r.partition] = std::max(a_end[r.partition], r.offset + 1);
+    cep::v1::Alert alert;
+    ASSERT_TRUE(alert.ParseFromString(r.value));
+    for (const state::SinkPosition& p : previous_manifest.sink) {
+      if (p.topic == r.topic && p.partition == r.partition && r.offset >= p.offset &&
+          alert.ruleset() != kept) {
+        dropped_after_previous = true;
+      }
+    }
+  }
+  ASSERT_TRUE(dropped_after_previous) << "A must write alerts of the ruleset B drops after "
+                                      << previous;
+  // Damage the newest manifest so that B restores `previous`.
+  std::filesystem::resize_file(checkpoints / ("checkpoint-" + std::to_string(newest) + ".json"), 10);
+
+  ProduceRange(config, values, events, second, events.size());
+  Service* b = StartOnStore(config, {rulesets[0]});
+  ASSERT_NE(b, nullptr);
+  ASSERT_EQ(b->stats().restored_checkpoint, previous);
+  ASSERT_TRUE(WaitForStats(
+      *b, [&](const ServiceStats& s) { return s.records == events.size() - first; },
+      "everything after checkpoint " + std::to_string(previous) + " consumed"));
+  ASSERT_NE(TakeCheckpoint(*b), 0u);
+  b->Stop();
+  // Everything A read, B read and checkpointed after: nothing A wrote can be
+  // raised again after B's newest checkpoint, so it need not be read back.
+  const state::Manifest b_manifest = load(0);
+  EXPECT_GT(b_manifest.id, newest);
+  for (const state::SinkPosition& p : b_manifest.sink) {
+    if (p.topic != config.kafka.alerts_topic) continue;
+    int64_t at_previous = -1;
+    for (const auto& q : previous_manifest.sink) {
+      if (q.topic == p.topic && q.partition == p.partition) at_previous = q.offset;
+    }
+    EXPECT_GE(p.offset, a_end[p.partition])
+        << "partition " << p.partition << ": checkpoint " << b_manifest.id
+        << " still reads back alerts of A that nothing will raise again (checkpoint " << previous
+        << " had it at " << at_previous << ")";
+  }
+}
+
+}  // namespace
+}  // namespace engine
