@@ -26,6 +26,7 @@
 #include "rules/compiler.h"
 #include "state/checkpoint_storage.h"
 #include "state/state_store.h"
+#include "tests/engine/runtime/three_key_groups_rules.h"
 #include "tests/state/temp_dir.h"
 
 namespace engine {
@@ -33,45 +34,7 @@ namespace {
 
 constexpr auto kDeadline = std::chrono::seconds(30);
 
-// Keyed three ways (account, device, none): a pattern with a skip strategy and
-// late acceptance (alerts held for the next watermark), windows that fire from
-// the watermark, a distinct count with suppression.
-constexpr const char* kRules = R"(
-ruleset ckpt version 1
-schema transaction
-
-rule small_then_large {
-  severity high
-  key account_id
-  pattern
-    begin small where amount < 5 times 2
-    followed_by large where amount > 500
-    within 10m
-  skip past_last_event
-  late accept 1m
-}
-
-rule device_accounts {
-  severity medium
-  key device_id
-  where device_id is not null
-  window last 30m
-  when count_distinct(account_id) >= 3
-  suppress 30m
-}
-
-rule hourly_total {
-  key account_id
-  window tumbling 1h
-  when sum(amount) > 1000
-}
-
-rule everyone_busy {
-  key none
-  window tumbling 10m
-  when count() > 40
-}
-)";
+constexpr const char* kRules = testing::kThreeKeyGroupsRules;
 
 using Events = std::vector<std::shared_ptr<const cep::Event>>;
 
