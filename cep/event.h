@@ -29,6 +29,12 @@ class Event {
 
   EventTime ts() const { return ts_; }
   uint64_t seq() const { return seq_; }
+  // The input partition the event was read from (-1: none, e.g. a replayed
+  // file or HTTP ingest). Keyed state remembers it, so that state can be
+  // checkpointed and restored by partition.
+  int32_t partition() const { return partition_; }
+  // Set by the engine right after decoding, before the event is shared.
+  void set_partition(int32_t partition) { partition_ = partition; }
   std::string_view id() const { return {storage_.get(), id_size_}; }
 
   const Value& field(SlotIndex slot) const {
@@ -50,6 +56,7 @@ class Event {
   std::unique_ptr<char[]> storage_;  // id first, then string field bytes
   uint32_t id_size_ = 0;
   uint32_t storage_size_ = 0;
+  int32_t partition_ = -1;
 };
 
 // Builds Events slot by slot, copying string bytes; reusable (Build resets it),

@@ -230,6 +230,7 @@ void RulesetRunner::Process(uint32_t r, const std::shared_ptr<const Event>& even
   }
   ++stats_.rules[r].evaluated;
   KeyState& state = StateFor(r, *key);
+  state.partition = event->partition();
   if (runtime.kind == StateKind::kPattern) {
     ProcessPattern(r, *key, state, event, out);
   } else {

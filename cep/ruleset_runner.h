@@ -73,6 +73,7 @@ struct SnapshotStats {
 struct RestoreStats {
   uint64_t keys_restored = 0;
   uint64_t keys_skipped = 0;   // records of rules that changed or are gone
+  uint64_t keys_of_other_partitions = 0;  // not in Restore's `partitions`
   uint64_t pending_events = 0;
   // Rules of this program that start empty: changed since the snapshot (another
   // fingerprint or kind), or new.
@@ -141,7 +142,10 @@ class RulesetRunner {
   // checksum, truncated record, wrong magic, bad state) are kDataLoss with a
   // message naming the record; pending events written under another schema are
   // kFailedPrecondition. After an error the runner must be thrown away.
-  Status Restore(std::string_view records);
+  // `partitions`, when not empty, restores only the keys whose latest event came
+  // from one of these input partitions (Event::partition), and those buffered
+  // events: state moves with its partition. The same list on every call.
+  Status Restore(std::string_view records, const std::vector<int32_t>& partitions = {});
   // Checks the snapshot was complete (header and end record seen, every key
   // record present; kDataLoss otherwise) and re-arms the restored keys' timers.
   Result<RestoreStats> FinishRestore();

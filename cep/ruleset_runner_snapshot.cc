@@ -25,7 +25,7 @@ using internal::StateKind;
 namespace {
 
 constexpr uint32_t kMagic = 0x31435252;  // "RRC1" little-endian
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: key records and events carry their input partition
 
 enum RecordType : uint8_t { kHeaderRecord = 1, kKeyRecord = 2, kEndRecord = 3 };
 
@@ -121,6 +121,7 @@ void RulesetRunner::WriteKeyRecord(uint32_t r, uint32_t key, KeyState& state) {
   w.PutString(KeyText(r, key));
   w.Put(state.suppressed_until.millis());
   w.Put(state.armed.millis());
+  w.Put(state.partition);
   SnapshotStats::PerRule& stats = s.stats.rules[r];
   switch (rules_[r]->kind) {
     case StateKind::kPattern: {
@@ -185,12 +186,13 @@ const SnapshotStats& RulesetRunner::last_snapshot_stats() const {
 
 // ---------------------------------------------------------------- reading
 
-Status RulesetRunner::Restore(std::string_view records) {
+Status RulesetRunner::Restore(std::string_view records, const std::vector<int32_t>& partitions) {
   if (restore_ == nullptr) {
     CHECK(stats_.events == 0 && key_count() == 0 && !snapshotting_,
           "Restore needs a runner that has seen no event");
     restore_ = std::make_unique<RestoreProgress>();
     restore_->restored_rules.assign(rules_.size(), false);
+    restore_->partitions = partitions;
   }
   RestoreProgress& p = *restore_;
   while (!records.empty()) {
@@ -286,13 +288,13 @@ Status RulesetRunner::RestoreHeader(std::string_view payload) {
     if (event->ts() <= EventTime::FromMillis(watermark)) {
       return DataLoss("a buffered event is behind the watermark");
     }
-    pending_.Add(std::move(event));
+    if (p.Wanted(event->partition())) pending_.Add(std::move(event));
   }
   if (r.failed() || r.remaining() != 0) {
     return DataLoss("truncated or trailing bytes in the header");
   }
   watermark_ = EventTime::FromMillis(watermark);
-  p.stats.pending_events = pending;
+  p.stats.pending_events = pending_.size();
   p.header = true;
   return Status::Ok();
 }
@@ -311,6 +313,12 @@ Status RulesetRunner::RestoreKey(std::string_view payload) {
   const std::string_view key_text = r.GetString();
   const EventTime suppressed_until = EventTime::FromMillis(r.Get<int64_t>());
   const EventTime armed = EventTime::FromMillis(r.Get<int64_t>());
+  const int32_t partition = r.Get<int32_t>();
+  if (r.failed()) return DataLoss("truncated key record");
+  if (!p.Wanted(partition)) {
+    ++p.stats.keys_of_other_partitions;
+    return Status::Ok();
+  }
   RuleRuntime& runtime = *rules_[rule];
   std::unique_ptr<KeyState, std::function<void(KeyState*)>> state(
       nullptr, [&runtime](KeyState* s) { runtime.Delete(s); });
@@ -361,6 +369,7 @@ Status RulesetRunner::RestoreKey(std::string_view payload) {
   if (r.remaining() != 0) return DataLoss("trailing bytes in a key record");
   state->suppressed_until = suppressed_until;
   state->armed = armed;
+  state->partition = partition;
   state->snapshot_epoch = snapshot_epoch_;
   KeyTable& table = *key_tables_[runtime.table];
   const uint32_t key = table.Intern(key_text);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+
 // The runner's per-key state and tables, shared by ruleset_runner.cc (events,
 // timers) and ruleset_runner_snapshot.cc (checkpoints). Private to cep/.
 
@@ -57,6 +59,9 @@ class TimeQueue {
 struct KeyState {
   EventTime suppressed_until = EventTime::Min();
   EventTime armed = EventTime::Max();  // the timer pending for this key, if any
+  // The input partition of the key's latest event (Event::partition): the
+  // partition whose checkpoint the key belongs to.
+  int32_t partition = -1;
   // Checkpoints (ruleset_runner_snapshot.cc): equal to the runner's snapshot
   // epoch once the state was written to the snapshot in progress, or created
   // after it began; a state that differs is still owed to that snapshot.
@@ -252,6 +257,13 @@ struct RulesetRunner::RestoreProgress {
   std::vector<uint32_t> rule_map;
   std::vector<internal::StateKind> kinds;
   std::vector<bool> restored_rules;  // by program rule: the snapshot had it unchanged
+  // Restore(records, partitions): only keys and buffered events of these input
+  // partitions; empty: all.
+  std::vector<int32_t> partitions;
+  bool Wanted(int32_t partition) const {
+    return partitions.empty() ||
+           std::find(partitions.begin(), partitions.end(), partition) != partitions.end();
+  }
   RestoreStats stats;
 };
 

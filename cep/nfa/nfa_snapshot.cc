@@ -21,7 +21,7 @@ using internal::SharedBuffer;
 namespace {
 
 constexpr uint32_t kMagic = 0x3141464E;  // "NFA1" little-endian
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: events carry their input partition
 
 // Ties a snapshot to the program it was taken with.
 uint64_t ProgramFingerprint(const NfaProgram& program) {

@@ -334,6 +334,7 @@ struct Service::Impl {
       return;
     }
     ++first.seq;
+    event->set_partition(record.partition);  // keyed state remembers it (checkpoints)
     const cep::EventTime ts = event->ts();
     const cep::EventTime before = tracker.watermark();
     if (tracker.Observe(record.partition, ts, now)) {
@@ -344,7 +345,9 @@ struct Service::Impl {
     for (size_t i = 1; i < lanes.size(); ++i) {
       Lane& lane = *lanes[i];
       auto own = lane.decoder->Decode(record.value, lane.seq++);
-      if (own) lane.pool->Route(std::make_shared<const cep::Event>(std::move(*own)));
+      if (!own) continue;
+      own->set_partition(record.partition);
+      lane.pool->Route(std::make_shared<const cep::Event>(std::move(*own)));
     }
     first.pool->Route(std::make_shared<const cep::Event>(std::move(*event)));
   }

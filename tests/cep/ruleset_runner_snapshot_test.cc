@@ -101,7 +101,8 @@ class Stream {
 
   std::shared_ptr<const Event> Make(int64_t ts, const std::string& account, const std::string& card,
                                     const std::string& device, const std::string& kind,
-                                    int64_t amount_cents, const std::string& country) {
+                                    int64_t amount_cents, const std::string& country,
+                                    int32_t partition = -1) {
     EventBuilder b(schema_.size());
     const std::string id = "e" + std::to_string(seq_);
     b.SetTs(EventTime::FromMillis(ts)).SetSeq(seq_++).SetId(id);
@@ -113,7 +114,9 @@ class Stream {
     b.Set(*schema_.Find("country"), Value::String(country));
     b.Set(*schema_.Find("amount"), Value::Decimal(amount_cents * 10'000));
     b.Set(*schema_.Find("ts"), Value::Time(EventTime::FromMillis(ts)));
-    return std::make_shared<const Event>(b.Build());
+    Event event = b.Build();
+    event.set_partition(partition);
+    return std::make_shared<const Event>(std::move(event));
   }
 
   // Random traffic over a few keys: mostly in ts order, some out of order (and
@@ -277,6 +280,57 @@ TEST_F(RunnerSnapshotTest, EveryOperatorKindRoundTrips) {
   EXPECT_EQ(d1, Describe(*program_, a2));
   // The comparison means something: every rule raised alerts after the cut.
   for (const Rule& rule : program_->rules) EXPECT_FALSE(OfRule(d1, rule.name).empty()) << rule.name;
+}
+
+// State is scoped by input partition: restoring the snapshot twice, once with
+// partition 0's keys and once with partition 1's, and feeding each the later
+// events of its partition, gives the alerts of the uninterrupted runner. (Every
+// key of these events lives on one partition, as with input keyed by account.)
+TEST_F(RunnerSnapshotTest, EachPartitionsStateRestoresOnItsOwn) {
+  std::mt19937 rng(11);
+  std::vector<std::shared_ptr<const Event>> events;
+  static const char* const kKinds[] = {"purchase", "verify", "login", "transfer"};
+  for (int i = 0; i < 800; ++i) {
+    const int account = static_cast<int>(rng() % 12);
+    const std::string a = std::to_string(account);
+    events.push_back(stream_.Make(60'000LL * i, "acct" + a, "card" + a, "dev" + a,
+                                  kKinds[rng() % 4], static_cast<int64_t>(rng() % 90'000),
+                                  rng() % 3 == 0 ? "FR" : "US", account % 2));
+  }
+  const size_t cut = events.size() / 2;
+  auto feed = [](RulesetRunner& runner, const std::vector<std::shared_ptr<const Event>>& all,
+                 size_t begin, size_t end, int32_t only, std::vector<RuleAlert>& out) {
+    for (size_t i = begin; i < end; ++i) {
+      if (only < 0 || all[i]->partition() == only) runner.OnEvent(all[i]);
+      if (i % 5 == 4) runner.AdvanceWatermark(all[i]->ts() - Duration::Minutes(2), out);
+    }
+  };
+  RulesetRunner whole(program_);
+  std::vector<RuleAlert> ignored;
+  feed(whole, events, 0, cut, -1, ignored);
+  const std::string bytes = Join(SnapshotAll(whole));
+
+  std::vector<RuleAlert> expected, split;
+  feed(whole, events, cut, events.size(), -1, expected);
+  whole.AdvanceWatermark(EventTime::Max(), expected);
+  size_t keys = 0;
+  for (int32_t partition : {0, 1}) {
+    RulesetRunner part(program_);
+    ASSERT_TRUE(part.Restore(bytes, {partition}).ok());
+    auto restored = part.FinishRestore();
+    ASSERT_TRUE(restored.ok()) << restored.error().ToString();
+    EXPECT_GT(restored->keys_restored, 0u);
+    EXPECT_GT(restored->keys_of_other_partitions, 0u);
+    keys += part.key_count();
+    feed(part, events, cut, events.size(), partition, split);
+    part.AdvanceWatermark(EventTime::Max(), split);
+  }
+  RulesetRunner all(program_);
+  ASSERT_TRUE(RestoreInto(all, bytes).ok());
+  EXPECT_EQ(keys, all.key_count()) << "every key restored by exactly one partition";
+  const auto want = Describe(*program_, expected);
+  EXPECT_GT(want.size(), 10u);
+  EXPECT_EQ(Describe(*program_, split), want);
 }
 
 TEST_F(RunnerSnapshotTest, SnapshotOfAnEmptyRunnerRestores) {

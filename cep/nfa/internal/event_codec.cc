@@ -1,5 +1,7 @@
 #include "cep/nfa/internal/event_codec.h"
 
+#include <utility>
+
 #include <string>
 
 #include "cep/schema.h"
@@ -38,6 +40,7 @@ Result<Value> GetValue(ByteReader& r) {
 void PutEvent(ByteWriter& w, const Event& e) {
   w.Put(e.ts().millis());
   w.Put(e.seq());
+  w.Put(e.partition());
   w.PutString(e.id());
   w.Put(static_cast<uint32_t>(e.field_count()));
   for (size_t i = 0; i < e.field_count(); ++i) PutValue(w, e.field(static_cast<SlotIndex>(i)));
@@ -46,6 +49,7 @@ void PutEvent(ByteWriter& w, const Event& e) {
 Result<std::shared_ptr<const Event>> GetEvent(ByteReader& r) {
   const int64_t ts = r.Get<int64_t>();
   const uint64_t seq = r.Get<uint64_t>();
+  const int32_t partition = r.Get<int32_t>();
   const std::string_view id = r.GetString();
   const uint32_t fields = r.Get<uint32_t>();
   if (r.failed() || fields > kMaxFields) return DataLoss("snapshot: bad event header");
@@ -56,7 +60,9 @@ Result<std::shared_ptr<const Event>> GetEvent(ByteReader& r) {
     if (r.failed()) return DataLoss("snapshot: truncated event");
     builder.Set(static_cast<SlotIndex>(i), v);
   }
-  return std::make_shared<const Event>(builder.Build());
+  Event event = builder.Build();
+  event.set_partition(partition);
+  return std::make_shared<const Event>(std::move(event));
 }
 
 }  // namespace cep::internal
