@@ -21,6 +21,7 @@
 #include "cep/nfa/nfa_program.h"
 #include "cep/key_text.h"
 #include "cep/ruleset_runner.h"
+#include "engine/replay/alert_diff.h"
 #include "engine/replay/label_feedback.h"
 #include "engine/replay/label_scorer.h"
 #include "engine/replay/replay_input.h"
@@ -44,8 +45,10 @@ struct ReplayOptions {
   int threads = 0;  // 0: one per core
   std::string label_field;  // ground truth: alerts are scored against it
   std::string label_scope = "transaction";  // or "key"
+  std::string feedback_delay;
+  std::string compare;  // a second ruleset: alerts added and removed per rule
   // Arrive with the backtesting issue (#7); refused plainly until then.
-  std::string feedback_delay, compare, html;
+  std::string html;
   std::vector<std::string> set, sweep;
 };
 
@@ -66,7 +69,7 @@ cep::Result<std::string> ReadFile(const std::string& path) {
 // Options of the interface that later issues build: say so instead of ignoring them.
 int RefuseUnbuilt(const ReplayOptions& o) {
   const std::pair<bool, const char*> unbuilt[] = {
-      {!o.compare.empty(), "--compare"},         {!o.html.empty(), "--html"},
+      {!o.html.empty(), "--html"},
       {!o.set.empty(), "--set"},                 {!o.sweep.empty(), "--sweep"}};
   for (const auto& [used, flag] : unbuilt) {
     if (used) {
@@ -187,9 +190,51 @@ constexpr const char* kTimeToDetect =
     "time) to the first alert on that key with ts at or after it; per rule its own alerts, "
     "overall any rule's; median and p90 nearest-rank over the detected keys, in ms";
 
+// One pass over the input. `--compare` makes two: first the compared ruleset,
+// quietly, keeping its alerts; then the main one, which reports the difference.
+struct Pass {
+  bool quiet = false;                          // no summary, no report
+  std::vector<cep::v1::Alert>* keep = nullptr;  // every alert raised
+  std::shared_ptr<const cep::Program>* program = nullptr;  // the pass's program
+  // The main pass of --compare: the other ruleset's alerts and program.
+  const std::vector<cep::v1::Alert>* compare_with = nullptr;
+  const cep::Program* compare_program = nullptr;
+};
+
+nlohmann::ordered_json DiffJson(const engine::AlertDiff& diff, const cep::Program& other) {
+  nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+  for (const engine::RuleDiff& r : diff.rules) {
+    rules.push_back({{"rule", r.rule},
+                     {"alerts", r.alerts_a},
+                     {"alerts_compared", r.alerts_b},
+                     {"both", r.both},
+                     {"added", r.added},
+                     {"removed", r.removed},
+                     {"added_keys", r.added_keys},
+                     {"removed_keys", r.removed_keys}});
+  }
+  return {{"ruleset", other.ruleset}, {"version", other.version}, {"both", diff.both},
+          {"added", diff.added},      {"removed", diff.removed},   {"rules", rules}};
+}
+
+void PrintDiff(const engine::AlertDiff& diff, const cep::Program& program, const cep::Program& other) {
+  std::fprintf(stderr, "compare: %s v%u -> %s v%u: %llu alerts in both, %llu added, %llu removed\n",
+               program.ruleset.c_str(), program.version, other.ruleset.c_str(), other.version,
+               static_cast<unsigned long long>(diff.both), static_cast<unsigned long long>(diff.added),
+               static_cast<unsigned long long>(diff.removed));
+  std::fprintf(stderr, "  %-32s %8s %8s %8s %8s %8s\n", "rule", "before", "after", "both", "added",
+               "removed");
+  for (const engine::RuleDiff& r : diff.rules) {
+    std::fprintf(stderr, "  %-32s %8llu %8llu %8llu %8llu %8llu\n", r.rule.c_str(),
+                 static_cast<unsigned long long>(r.alerts_a), static_cast<unsigned long long>(r.alerts_b),
+                 static_cast<unsigned long long>(r.both), static_cast<unsigned long long>(r.added),
+                 static_cast<unsigned long long>(r.removed));
+  }
+}
+
 void WriteReport(const ReplayOptions& o, const cep::Program& program,
                  const cep::RunnerStats& stats, const engine::ReplayInput& input,
-                 const Totals& totals, double seconds) {
+                 const Totals& totals, double seconds, const nlohmann::ordered_json& compare) {
   nlohmann::ordered_json report;
   const uint64_t events = input.events();
   report["ruleset"] = program.ruleset;
@@ -247,6 +292,7 @@ void WriteReport(const ReplayOptions& o, const cep::Program& program,
     }
   }
   report["rules"] = rules;
+  if (!compare.is_null()) report["compare"] = compare;
   std::ofstream(o.report) << report.dump(2) << "\n";
 }
 
@@ -299,8 +345,7 @@ void PrintSummary(const cep::Program& program, const cep::RunnerStats& stats,
   }
 }
 
-int RunReplay(const ReplayOptions& o) {
-  if (int refused = RefuseUnbuilt(o); refused != kExitOk) return refused;
+int RunPass(const ReplayOptions& o, const Pass& pass) {
   auto out_of_orderness = cep::ParseDuration(o.max_out_of_orderness);
   if (!out_of_orderness) {
     std::cerr << "cep replay: --max-out-of-orderness: " << out_of_orderness.error().message() << "\n";
@@ -322,6 +367,7 @@ int RunReplay(const ReplayOptions& o) {
     return kExitUserError;
   }
   const std::shared_ptr<const cep::Program> program = compiled->program;
+  if (pass.program != nullptr) *pass.program = program;
   engine::ReplayInputOptions input_options{o.input, *format, o.csv_map, 10,
                                            {o.id_field, compiled->regexes}};
   auto input = engine::ReplayInput::Open(program->schema, input_options);
@@ -381,6 +427,7 @@ int RunReplay(const ReplayOptions& o) {
   std::vector<cep::v1::Alert> to_score;  // scored after the run: labels are observed on this thread
   engine::OrderedAlertWriter writer([&](const cep::v1::Alert& alert) {
     *out << wire::AlertToJson(alert) << '\n';
+    if (pass.keep != nullptr) pass.keep->push_back(alert);
     ++totals.alerts;
     ++totals.alerts_by_rule[alert.rule()];
     const int64_t day = engine::LabelScorer::DayOf(alert.ts_ms());
@@ -491,9 +538,39 @@ int RunReplay(const ReplayOptions& o) {
   }
   const double seconds = Seconds(start);
   const cep::RunnerStats stats = pool.stats();
+  if (pass.quiet) return kExitOk;
   PrintSummary(*program, stats, **input, totals, seconds);
-  if (!o.report.empty()) WriteReport(o, *program, stats, **input, totals, seconds);
+  nlohmann::ordered_json compare;
+  if (pass.compare_with != nullptr && pass.keep != nullptr && pass.compare_program != nullptr) {
+    const engine::AlertDiff diff = engine::DiffAlerts(*pass.keep, *pass.compare_with);
+    PrintDiff(diff, *program, *pass.compare_program);
+    compare = DiffJson(diff, *pass.compare_program);
+  }
+  if (!o.report.empty()) WriteReport(o, *program, stats, **input, totals, seconds, compare);
   return kExitOk;
+}
+
+int RunReplay(const ReplayOptions& o) {
+  if (int refused = RefuseUnbuilt(o); refused != kExitOk) return refused;
+  if (o.compare.empty()) return RunPass(o, {});
+  if (o.input == "-") {
+    std::cerr << "cep replay: --compare reads the input twice: give a file, not stdin\n";
+    return kExitUsage;
+  }
+  // The compared ruleset first, quietly: its alerts are only kept.
+  ReplayOptions other = o;
+  other.rules = o.compare;
+  other.compare.clear();
+  other.alerts = "/dev/null";
+  other.report.clear();
+  std::vector<cep::v1::Alert> theirs;
+  std::shared_ptr<const cep::Program> other_program;
+  if (int code = RunPass(other, {.quiet = true, .keep = &theirs, .program = &other_program});
+      code != kExitOk) {
+    return code;
+  }
+  std::vector<cep::v1::Alert> ours;
+  return RunPass(o, {.keep = &ours, .compare_with = &theirs, .compare_program = other_program.get()});
 }
 
 }  // namespace
@@ -528,7 +605,8 @@ void AddReplayCommand(CLI::App& app, Action& action) {
   command->add_option("--feedback-delay", o->feedback_delay,
                       "for each labelled fraud event, a kind == \"fraud_report\" event with its fields at ts + D "
                       "(needs --label-field), e.g. 7d");
-  command->add_option("--compare", o->compare, "second ruleset to diff against (issue #7)");
+  command->add_option("--compare", o->compare,
+                      "a second ruleset: report the alerts it adds and removes per rule (shadow diff)");
   command->add_option("--html", o->html, "HTML report (issue #7)");
   command->add_option("--set", o->set, "RULE.CONST=VALUE overrides (issue #7)");
   command->add_option("--sweep", o->sweep, "RULE.CONST=FROM..TO:STEP sweeps (issue #7)");

@@ -266,3 +266,51 @@ rule reads_label {
 
 }  // namespace
 }  // namespace api
+
+namespace api {
+namespace {
+
+// `--compare B`: the alerts B adds and removes per rule, matched by what they
+// say (rule, key, ts, events), not by id (ids hash the ruleset and version).
+TEST(CliReplayTest, CompareReportsTheAlertsASecondRulesetAddsAndRemovesPerRule) {
+  const std::string rules = SourceDir() + "/rulesets/card_fraud.rules";
+  const std::string events = SourceDir() + "/rulesets/examples/card_fraud_events.jsonl";
+  std::ifstream in(rules);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string changed = text.str();
+  // The card-testing rule no longer fires (its large purchase must exceed a
+  // million); every other rule is left as it is.
+  const std::string from = "large where amount > 500";
+  ASSERT_NE(changed.find(from), std::string::npos);
+  changed.replace(changed.find(from), from.size(), "large where amount > 1000000");
+  const std::string other = WriteTemp("compare.rules", changed);
+  const std::string report = WriteTemp("compare.json", "");
+  CliRun run = Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--alerts",
+                    "/dev/null", "--compare", other.c_str(), "--report", report.c_str()});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_NE(run.err.find("2 alerts in both, 0 added, 1 removed"), std::string::npos) << run.err;
+  std::ifstream written(report);
+  std::stringstream json;
+  json << written.rdbuf();
+  EXPECT_NE(json.str().find(R"("rule": "card_testing_then_large",
+        "alerts": 1,
+        "alerts_compared": 0,
+        "both": 0,
+        "added": 0,
+        "removed": 1)"),
+            std::string::npos)
+      << json.str();
+  // The same ruleset against itself: nothing added, nothing removed.
+  CliRun same = Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--alerts",
+                     "/dev/null", "--compare", rules.c_str()});
+  ASSERT_EQ(same.exit_code, kExitOk) << same.err;
+  EXPECT_NE(same.err.find("3 alerts in both, 0 added, 0 removed"), std::string::npos) << same.err;
+  // The input is read twice: stdin cannot be.
+  EXPECT_EQ(Cep({"replay", "--rules", rules.c_str(), "--input", "-", "--compare", rules.c_str()})
+                .exit_code,
+            kExitUsage);
+}
+
+}  // namespace
+}  // namespace api
