@@ -1,5 +1,6 @@
 #include "rules/compiler.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -586,10 +587,47 @@ cep::Result<CompiledRuleset, std::vector<Diagnostic>> Compile(CheckedRuleset che
   return compiler.Run();
 }
 
+namespace {
+
+// Replaces const values by the overrides' (CompileOptions::const_overrides).
+std::vector<Diagnostic> OverrideConsts(
+    Ruleset& ruleset, const std::vector<std::pair<std::string, std::string>>& overrides,
+    const ParseLimits& limits) {
+  std::vector<Diagnostic> problems;
+  for (const auto& [name, value] : overrides) {
+    auto decl = std::find_if(ruleset.consts.begin(), ruleset.consts.end(),
+                             [&](const ConstDecl& d) { return d.name.name == name; });
+    if (decl == ruleset.consts.end()) {
+      std::string known;
+      for (const ConstDecl& d : ruleset.consts) known += (known.empty() ? "" : ", ") + d.name.name;
+      problems.push_back({ruleset.span, "--set " + name + ": ruleset " + ruleset.name.name +
+                                            " has no const " + name +
+                                            (known.empty() ? " (it has none)" : " (it has " + known + ")")});
+      continue;
+    }
+    // The value as the parser reads a const's, from a ruleset of its own.
+    auto parsed = Parse("ruleset set version 1\nconst " + name + " = " + value + "\n", limits);
+    if (!parsed || parsed->consts.size() != 1) {
+      problems.push_back({decl->span, "--set " + name + "=" + value +
+                                          ": not a const value (a number, string, duration, "
+                                          "regex or [list] of those)"});
+      continue;
+    }
+    decl->value = std::move(parsed->consts.front().value);
+  }
+  return problems;
+}
+
+}  // namespace
+
 cep::Result<CompiledRuleset, std::vector<Diagnostic>> CompileRuleset(std::string_view text,
                                                                      const CompileOptions& options) {
   auto parsed = Parse(text, options.parse);
   if (!parsed) return cep::Unexpected(std::move(parsed).error());
+  if (!options.const_overrides.empty()) {
+    auto problems = OverrideConsts(*parsed, options.const_overrides, options.parse);
+    if (!problems.empty()) return cep::Unexpected(std::move(problems));
+  }
   auto checked = Check(std::move(parsed).value());
   if (!checked) return cep::Unexpected(std::move(checked).error());
   return Compile(std::move(checked).value(), options);

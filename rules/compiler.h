@@ -1,7 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cep/base/result.h"
@@ -35,6 +37,11 @@ struct CompileOptions {
   RegexLimits regex;
   // Per-rule cap on live partial matches per key (see cep::NfaOptions).
   size_t max_partial_matches = 10'000;
+  // `const` values replaced before checking (`cep replay --set NAME=VALUE`):
+  // (name, value as it would be written after `const NAME =`). An unknown name
+  // or a value that is no const literal is a diagnostic at the ruleset's start;
+  // a value of the wrong type for a use is the checker's usual diagnostic there.
+  std::vector<std::pair<std::string, std::string>> const_overrides;
 };
 
 // Parses, checks and compiles rule text (DSL.md). Every problem is a

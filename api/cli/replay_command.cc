@@ -69,8 +69,7 @@ cep::Result<std::string> ReadFile(const std::string& path) {
 // Options of the interface that later issues build: say so instead of ignoring them.
 int RefuseUnbuilt(const ReplayOptions& o) {
   const std::pair<bool, const char*> unbuilt[] = {
-      {!o.html.empty(), "--html"},
-      {!o.set.empty(), "--set"},                 {!o.sweep.empty(), "--sweep"}};
+      {!o.html.empty(), "--html"}, {!o.sweep.empty(), "--sweep"}};
   for (const auto& [used, flag] : unbuilt) {
     if (used) {
       std::cerr << "cep replay: " << flag << " is not built yet (planned in issue #7)\n";
@@ -240,6 +239,7 @@ void WriteReport(const ReplayOptions& o, const cep::Program& program,
   report["ruleset"] = program.ruleset;
   report["version"] = program.version;
   report["input"] = o.input;
+  if (!o.set.empty()) report["set"] = o.set;
   report["events"] = events;
   report["rejected"] = input.rejected();
   report["late"] = stats.late_events;
@@ -361,7 +361,23 @@ int RunPass(const ReplayOptions& o, const Pass& pass) {
     std::cerr << "cep replay: " << text.error().message() << "\n";
     return kExitUserError;
   }
-  auto compiled = rules::CompileRuleset(*text);
+  rules::CompileOptions compile_options;
+  for (const std::string& set : o.set) {
+    const size_t eq = set.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == set.size()) {
+      std::cerr << "cep replay: --set " << set << ": expected NAME=VALUE, e.g. --set LARGE=400\n";
+      return kExitUsage;
+    }
+    const std::string name = set.substr(0, eq);
+    if (name.find('.') != std::string::npos) {
+      std::cerr << "cep replay: --set " << set
+                << ": consts belong to the ruleset, not to a rule: write --set "
+                << name.substr(name.rfind('.') + 1) << "=" << set.substr(eq + 1) << "\n";
+      return kExitUsage;
+    }
+    compile_options.const_overrides.emplace_back(name, set.substr(eq + 1));
+  }
+  auto compiled = rules::CompileRuleset(*text, compile_options);
   if (!compiled) {
     std::cerr << rules::FormatDiagnostics(o.rules, *text, compiled.error());
     return kExitUserError;
@@ -561,6 +577,7 @@ int RunReplay(const ReplayOptions& o) {
   ReplayOptions other = o;
   other.rules = o.compare;
   other.compare.clear();
+  other.set.clear();  // overrides are for the main ruleset
   other.alerts = "/dev/null";
   other.report.clear();
   std::vector<cep::v1::Alert> theirs;
@@ -608,7 +625,8 @@ void AddReplayCommand(CLI::App& app, Action& action) {
   command->add_option("--compare", o->compare,
                       "a second ruleset: report the alerts it adds and removes per rule (shadow diff)");
   command->add_option("--html", o->html, "HTML report (issue #7)");
-  command->add_option("--set", o->set, "RULE.CONST=VALUE overrides (issue #7)");
+  command->add_option("--set", o->set,
+                      "NAME=VALUE: replace const NAME's value (repeatable), e.g. --set LARGE=400");
   command->add_option("--sweep", o->sweep, "RULE.CONST=FROM..TO:STEP sweeps (issue #7)");
   command->footer(
       "Alerts are written in order of ts, then rule, key and alert_id; the same input and\n"

@@ -314,3 +314,44 @@ TEST(CliReplayTest, CompareReportsTheAlertsASecondRulesetAddsAndRemovesPerRule) 
 
 }  // namespace
 }  // namespace api
+
+namespace api {
+namespace {
+
+// `--set NAME=VALUE` replays with a const's value replaced: here the casino
+// MCC leaves the high-risk list, and the card-testing match with it.
+TEST(CliReplayTest, SetReplacesAConstForTheReplay) {
+  const std::string rules = SourceDir() + "/rulesets/card_fraud.rules";
+  const std::string events = SourceDir() + "/rulesets/examples/card_fraud_events.jsonl";
+  CliRun base = Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--alerts",
+                     "/dev/null"});
+  ASSERT_EQ(base.exit_code, kExitOk) << base.err;
+  EXPECT_NE(base.err.find("card_testing_then_large                 1 alerts"), std::string::npos)
+      << base.err;
+  const std::string report = WriteTemp("set.json", "");
+  CliRun set = Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--alerts",
+                    "/dev/null", "--set", "HIGH_RISK_MCC=[6051]", "--report", report.c_str()});
+  ASSERT_EQ(set.exit_code, kExitOk) << set.err;
+  EXPECT_NE(set.err.find("card_testing_then_large                 0 alerts"), std::string::npos)
+      << set.err;
+  std::ifstream written(report);
+  std::stringstream json;
+  json << written.rdbuf();
+  EXPECT_NE(json.str().find(R"("HIGH_RISK_MCC=[6051]")"), std::string::npos) << json.str();
+
+  CliRun unknown = Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--set",
+                        "NOPE=1"});
+  EXPECT_EQ(unknown.exit_code, kExitUserError);
+  EXPECT_NE(unknown.err.find("has no const NOPE (it has HIGH_RISK_MCC)"), std::string::npos)
+      << unknown.err;
+  CliRun dotted = Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--set",
+                       "card_testing_then_large.HIGH_RISK_MCC=[1]"});
+  EXPECT_EQ(dotted.exit_code, kExitUsage);
+  EXPECT_NE(dotted.err.find("consts belong to the ruleset"), std::string::npos) << dotted.err;
+  EXPECT_EQ(Cep({"replay", "--rules", rules.c_str(), "--input", events.c_str(), "--set", "=1"})
+                .exit_code,
+            kExitUsage);
+}
+
+}  // namespace
+}  // namespace api

@@ -202,3 +202,41 @@ TEST(CompilerFingerprintTest, AChangedSchemaOrRegexTableChangesEveryFingerprint)
 
 }  // namespace
 }  // namespace rules
+
+namespace rules {
+namespace {
+
+// `--set NAME=VALUE`: an override compiles exactly like the text edited by hand.
+TEST(CompilerConstOverrideTest, AnOverrideIsTheSameAsEditingTheConst) {
+  CompileOptions options;
+  options.const_overrides = {{"BIG", "501"}};
+  auto overridden = CompileRuleset(kFingerprintRules, options);
+  ASSERT_TRUE(overridden.ok()) << Errors(kFingerprintRules, overridden.error());
+  const auto edited = Fingerprints(Replace(kFingerprintRules, "const BIG = 500", "const BIG = 501"));
+  ASSERT_EQ(overridden->program->rules.size(), edited.size());
+  for (size_t i = 0; i < edited.size(); ++i) {
+    EXPECT_EQ(overridden->program->rules[i].fingerprint, edited[i]) << i;
+  }
+  EXPECT_NE(edited[0], Fingerprints(kFingerprintRules)[0]);
+}
+
+TEST(CompilerConstOverrideTest, UnknownNamesAndBadValuesAreDiagnostics) {
+  CompileOptions unknown;
+  unknown.const_overrides = {{"HUGE", "1"}};
+  auto missing = CompileRuleset(kFingerprintRules, unknown);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error()[0].message.find("has no const HUGE (it has BIG"), std::string::npos)
+      << missing.error()[0].message;
+  CompileOptions garbage;
+  garbage.const_overrides = {{"BIG", "amount +"}};
+  auto bad = CompileRuleset(kFingerprintRules, garbage);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error()[0].message.find("not a const value"), std::string::npos)
+      << bad.error()[0].message;
+  CompileOptions wrong_type;
+  wrong_type.const_overrides = {{"BIG", "\"big\""}};
+  EXPECT_FALSE(CompileRuleset(kFingerprintRules, wrong_type).ok());  // compared with an amount
+}
+
+}  // namespace
+}  // namespace rules
