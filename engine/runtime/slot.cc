@@ -88,13 +88,7 @@ void Slot::BeginSnapshot(uint64_t checkpoint) {
   const auto start = std::chrono::steady_clock::now();
   // Late alerts a runner holds for its next watermark belong before the
   // barrier: flush them (the same watermark again fires nothing new).
-  for (size_t g = 0; g < runners_.size(); ++g) {
-    runners_[g]->AdvanceWatermark(runners_[g]->watermark(), raised_);
-    for (const cep::RuleAlert& alert : raised_) {
-      ready_.push_back(MakeWireAlert(*groups_[g].program, alert));
-    }
-    raised_.clear();
-  }
+  Raise(applied_);
   Publish();
   barrier_.store(checkpoint, std::memory_order_release);
   signal_.Notify();
@@ -138,6 +132,10 @@ void Slot::ContinueSnapshot() {
 void Slot::Apply(cep::EventTime watermark) {
   if (watermark <= applied_) return;
   applied_ = watermark;
+  Raise(watermark);
+}
+
+void Slot::Raise(cep::EventTime watermark) {
   for (size_t g = 0; g < runners_.size(); ++g) {
     runners_[g]->AdvanceWatermark(watermark, raised_);
     for (const cep::RuleAlert& alert : raised_) {

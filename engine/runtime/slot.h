@@ -114,6 +114,8 @@ class Slot {
  private:
   void Run();
   void Apply(cep::EventTime watermark);
+  // Advances every runner to `watermark` (>= theirs) and builds the alerts raised.
+  void Raise(cep::EventTime watermark);
   void Publish();
   void BeginSnapshot(uint64_t checkpoint);
   // Writes a step of the snapshot in progress; hands it over when complete.

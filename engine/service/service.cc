@@ -52,6 +52,13 @@ struct Lane {
   bool delivery_failed = false;  // sink thread: Kafka refused an alert for good
 };
 
+// A checkpoint's input offsets as Kafka commits them.
+std::vector<kafka::PartitionOffset> KafkaOffsets(const std::vector<state::SourceOffset>& offsets) {
+  std::vector<kafka::PartitionOffset> out;
+  for (const state::SourceOffset& o : offsets) out.push_back({{o.topic, o.partition}, o.next_offset});
+  return out;
+}
+
 // The number of slots a checkpoint's streams of `ruleset` were written by
 // ("<ruleset>/slot-<i>/..."), 0 when it has none.
 uint32_t SlotsInCheckpoint(const state::Manifest& manifest, const std::string& ruleset) {
@@ -444,26 +451,13 @@ struct Service::Impl {
 
   void CheckpointTick(cep::WallTime now) {
     if (coordinator == nullptr) return;
+    const std::optional<state::Manifest> committed = coordinator->TakeCommitted();
     if (transactions) {
-      ReleaseCommitted();
-      coordinator->TakeCommitted();  // the transaction committed the offsets
-      const cep::Duration interval = options.config.checkpoint_interval;
-      if (interval == cep::Duration::Zero() || coordinator->in_flight()) return;
-      if (released_barrier < last_barrier || now - last_checkpoint < interval) return;
-      last_checkpoint = now;
-      if (ChangedSinceCheckpoint()) StartCheckpoint(now, {});
-      return;
-    }
-    if (auto committed = coordinator->TakeCommitted()) {
+      ReleaseCommitted();  // the transaction committed the offsets
+    } else if (committed && !committed->offsets.empty()) {
       // For lag monitoring only: a restore reads its offsets from the checkpoint.
-      std::vector<kafka::PartitionOffset> offsets;
-      for (const state::SourceOffset& o : committed->offsets) {
-        offsets.push_back({{o.topic, o.partition}, o.next_offset});
-      }
-      if (!offsets.empty()) {
-        if (cep::Status s = consumer->Commit(offsets); !s.ok()) {
-          spdlog::debug("checkpoint offsets not committed to the group: {}", s.message());
-        }
+      if (cep::Status s = consumer->Commit(KafkaOffsets(committed->offsets)); !s.ok()) {
+        spdlog::debug("checkpoint offsets not committed to the group: {}", s.message());
       }
     }
     if (positions.valid()) {
@@ -476,12 +470,24 @@ struct Service::Impl {
       StartCheckpoint(now, std::move(*sink));
       return;
     }
+    if (!CheckpointDue(now)) return;
+    if (transactions) {
+      StartCheckpoint(now, {});  // no read-back, so no alert positions
+    } else {
+      positions = std::async(std::launch::async, [this] { return SinkPositions(); });
+    }
+  }
+
+  // An interval passed since the last checkpoint, none is in flight (with
+  // transactions: the last one's held alerts are released), and something
+  // changed since: else the last checkpoint still holds.
+  bool CheckpointDue(cep::WallTime now) {
     const cep::Duration interval = options.config.checkpoint_interval;
-    if (interval == cep::Duration::Zero() || coordinator->in_flight()) return;
-    if (now - last_checkpoint < interval) return;
+    if (interval == cep::Duration::Zero() || coordinator->in_flight()) return false;
+    if (transactions && released_barrier < last_barrier) return false;
+    if (now - last_checkpoint < interval) return false;
     last_checkpoint = now;
-    if (!ChangedSinceCheckpoint()) return;  // the last one still holds: no need to write it again
-    positions = std::async(std::launch::async, [this] { return SinkPositions(); });
+    return ChangedSinceCheckpoint();
   }
 
   // The sink committed a checkpoint's transaction: the alerts the slots held
@@ -571,11 +577,7 @@ struct Service::Impl {
     } else if (coordinator != nullptr) {
       // The group gets a checkpoint's offsets only, never more: what was read
       // after it lives in no checkpoint.
-      if (auto committed = coordinator->TakeCommitted()) {
-        for (const state::SourceOffset& o : committed->offsets) {
-          offsets.push_back({{o.topic, o.partition}, o.next_offset});
-        }
-      }
+      if (auto committed = coordinator->TakeCommitted()) offsets = KafkaOffsets(committed->offsets);
     } else {
       for (const auto& [partition, offset] : next_offsets) {
         offsets.push_back({{options.config.kafka.input_topic, partition}, offset});
@@ -593,21 +595,29 @@ struct Service::Impl {
   // Every alert raised before the barrier is produced: the checkpoint may
   // complete once Kafka has acknowledged them all.
   void AckBarrier(Lane& lane, uint64_t barrier) {
-    if (cep::Status s = lane.producer->Flush(kFlushTimeout); !s.ok()) {
-      spdlog::warn("{}: checkpoint {} waits for Kafka: {}", lane.ruleset.program->ruleset, barrier,
-                   s.message());
+    if (!AllDelivered(*lane.producer, lane.ruleset.program->ruleset, barrier, lane.delivery_failed)) {
       return;  // tried again on the next collect
-    }
-    if (lane.producer->failed() != 0) {
-      // An alert Kafka refused for good is lost unless the service restarts
-      // from the last checkpoint, which raises it again: stop checkpointing.
-      if (std::exchange(lane.delivery_failed, true)) return;
-      Fail(cep::Unavailable("alerts not delivered (" + lane.producer->first_error().message() +
-                            "); no further checkpoint: restart the service to write them again"));
-      return;
     }
     lane.flushed_barrier = barrier;
     coordinator->OnSinkFlushed(barrier);
+  }
+
+  // Whether Kafka acknowledged every alert handed to `producer`, so that the
+  // checkpoint of `barrier` may count on them. An alert refused for good is lost
+  // unless the service restarts from the last checkpoint, which raises it
+  // again: then no checkpoint completes any more, and that is reported once.
+  bool AllDelivered(kafka::Producer& producer, const std::string& who, uint64_t barrier,
+                    bool& reported) {
+    if (cep::Status s = producer.Flush(kFlushTimeout); !s.ok()) {
+      spdlog::warn("{}: checkpoint {} waits for Kafka: {}", who, barrier, s.message());
+      return false;
+    }
+    if (producer.failed() == 0) return true;
+    if (!std::exchange(reported, true)) {
+      Fail(cep::Unavailable("alerts not delivered (" + producer.first_error().message() +
+                            "); no further checkpoint: restart the service to write them again"));
+    }
+    return false;
   }
 
   // Writes one alert to its topic with `producer`; false when it was not.
@@ -631,12 +641,8 @@ struct Service::Impl {
   // Commits the transaction of a checkpoint whose manifest is written: its
   // alerts and its input offsets together, then opens the next.
   void CommitTransaction(const state::Manifest& manifest) {
-    std::vector<kafka::PartitionOffset> offsets;
-    for (const state::SourceOffset& o : manifest.offsets) {
-      offsets.push_back({{o.topic, o.partition}, o.next_offset});
-    }
     cep::Status status = txn_producer->SendOffsetsToTransaction(
-        offsets, options.config.kafka.group_id, kFlushTimeout);
+        KafkaOffsets(manifest.offsets), options.config.kafka.group_id, kFlushTimeout);
     if (status.ok()) status = txn_producer->CommitTransaction(kFlushTimeout);
     if (!status.ok()) {
       // Aborted, its alerts are raised again from the checkpoint before it on restart.
@@ -656,6 +662,7 @@ struct Service::Impl {
     std::vector<SlotPool::Output> outs(lanes.size());
     std::string bytes;
     uint64_t flushed = 0;
+    bool delivery_failed = false;
     for (;;) {
       bool finished = true;
       uint64_t barrier = UINT64_MAX;
@@ -667,17 +674,11 @@ struct Service::Impl {
         barrier = std::min(barrier, outs[i].barrier);
       }
       txn_producer->Poll();
-      if (barrier > flushed && barrier != UINT64_MAX) {
-        // Every alert before the barrier is in the open transaction.
-        if (txn_producer->Flush(kFlushTimeout).ok()) {
-          if (txn_producer->failed() == 0) {
-            flushed = barrier;
-            coordinator->OnSinkFlushed(barrier);
-          } else if (error_status().ok()) {
-            Fail(cep::Unavailable("alerts not delivered (" + txn_producer->first_error().message() +
-                                  "); no further checkpoint: restart the service"));
-          }
-        }
+      // Every alert before the barrier is in the open transaction.
+      if (barrier > flushed && barrier != UINT64_MAX &&
+          AllDelivered(*txn_producer, "alerts", barrier, delivery_failed)) {
+        flushed = barrier;
+        coordinator->OnSinkFlushed(barrier);
       }
       std::optional<state::Manifest> written;
       {
@@ -898,6 +899,7 @@ ServiceStats Service::stats() const {
   s.shadow_alerts = i.shadow_alerts.load();
   s.produce_errors = i.produce_errors.load();
   s.alerts_already_written = i.already_written.load();
+  s.alerts_read_back_pending = i.read_back->pending();
   s.restored_checkpoint = i.restored ? i.restored->id : 0;
   if (i.coordinator != nullptr) s.checkpoints = i.coordinator->figures();
   s.watermark = cep::EventTime::FromMillis(i.watermark.load());

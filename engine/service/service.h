@@ -46,6 +46,9 @@ struct ServiceStats {
   uint64_t shadow_alerts = 0;  // produced to the shadow topic
   uint64_t produce_errors = 0;
   uint64_t alerts_already_written = 0;  // raised again after a restore and skipped
+  // Alerts read back after a restore that were neither raised again nor passed
+  // by the watermark yet: while any are left, checkpoints read back from them.
+  uint64_t alerts_read_back_pending = 0;
   cep::EventTime watermark;
   uint64_t restored_checkpoint = 0;     // the checkpoint the service started from, 0 if none
   CheckpointFigures checkpoints;

@@ -26,7 +26,7 @@
 #include "rules/compiler.h"
 #include "state/checkpoint_storage.h"
 #include "state/state_store.h"
-#include "tests/engine/runtime/three_key_groups_rules.h"
+#include "tests/engine/runtime/slot_pool_test_input.h"
 #include "tests/state/temp_dir.h"
 
 namespace engine {
@@ -131,7 +131,6 @@ class SlotPoolCheckpointTest : public ::testing::Test {
   Events Stream(uint64_t seed, size_t count, uint32_t quiet_accounts) {
     std::mt19937_64 rng(seed);
     const cep::Schema& schema = *program_->schema;
-    const auto slot = [&](const char* name) { return *schema.Find(name); };
     Events events;
     int64_t ts = 1'699'999'200'000;  // 2023-11-14T22:00:00Z
     for (size_t i = 0; i < count; ++i) {
@@ -140,16 +139,7 @@ class SlotPoolCheckpointTest : public ::testing::Test {
       const std::string account = rng() % 3 != 0
                                       ? "q" + std::to_string(rng() % quiet_accounts)
                                       : "a" + std::to_string(rng() % 40);
-      const std::string device = "d" + std::to_string(rng() % 12);
-      const uint64_t pick = rng() % 10;
-      const int64_t amount = pick < 4 ? 1 : pick < 8 ? 60 : 900;
-      cep::EventBuilder b(schema.size());
-      b.SetTs(cep::EventTime::FromMillis(ts - jitter)).SetSeq(i).SetId("e" + std::to_string(i));
-      b.Set(slot("account_id"), cep::Value::String(account));
-      if (rng() % 5 != 0) b.Set(slot("device_id"), cep::Value::String(device));
-      b.Set(slot("amount"), cep::Value::Decimal(amount * 1'000'000));
-      b.Set(slot("ts"), cep::Value::Time(cep::EventTime::FromMillis(ts - jitter)));
-      events.push_back(std::make_shared<const cep::Event>(b.Build()));
+      events.push_back(testing::StreamEvent(schema, i, ts - jitter, account, rng));
     }
     return events;
   }

@@ -15,7 +15,7 @@
 #include "engine/sink/alert_factory.h"
 #include "engine/sink/ordered_alert_writer.h"
 #include "rules/compiler.h"
-#include "tests/engine/runtime/three_key_groups_rules.h"
+#include "tests/engine/runtime/slot_pool_test_input.h"
 
 namespace engine {
 namespace {
@@ -35,23 +35,13 @@ class SlotPoolTest : public ::testing::Test {
   std::vector<std::shared_ptr<const cep::Event>> Stream(uint64_t seed, size_t count) {
     std::mt19937_64 rng(seed);
     const cep::Schema& schema = *program_->schema;
-    const auto slot = [&](const char* name) { return *schema.Find(name); };
     std::vector<std::shared_ptr<const cep::Event>> events;
     int64_t ts = 1'700'000'000'000;
     for (size_t i = 0; i < count; ++i) {
       ts += static_cast<int64_t>(rng() % 20'000);
       const int64_t jitter = rng() % 10 == 0 ? static_cast<int64_t>(rng() % 90'000) : 0;
       const std::string account = "a" + std::to_string(rng() % 40);
-      const std::string device = "d" + std::to_string(rng() % 12);
-      const uint64_t pick = rng() % 10;
-      const int64_t amount = pick < 4 ? 1 : pick < 8 ? 60 : 900;  // units
-      cep::EventBuilder b(schema.size());
-      b.SetTs(cep::EventTime::FromMillis(ts - jitter)).SetSeq(i).SetId("e" + std::to_string(i));
-      b.Set(slot("account_id"), cep::Value::String(account));
-      if (rng() % 5 != 0) b.Set(slot("device_id"), cep::Value::String(device));
-      b.Set(slot("amount"), cep::Value::Decimal(amount * 1'000'000));
-      b.Set(slot("ts"), cep::Value::Time(cep::EventTime::FromMillis(ts - jitter)));
-      events.push_back(std::make_shared<const cep::Event>(b.Build()));
+      events.push_back(testing::StreamEvent(schema, i, ts - jitter, account, rng));
     }
     return events;
   }
