@@ -35,6 +35,40 @@ struct ServiceOptions {
   state::StateStore* state_store = nullptr;
 };
 
+// A histogram as read: counts per bucket (not cumulative), bucket i holding
+// values <= upper_bounds[i] and above the bound before; the last bucket is +Inf
+// (counts.size() == upper_bounds.size() + 1).
+struct HistogramFigures {
+  std::vector<double> upper_bounds;
+  std::vector<uint64_t> counts;
+  uint64_t count = 0;
+  double sum = 0;
+};
+
+// One rule of one active ruleset lane, since the lane started.
+struct RuleCounters {
+  std::string ruleset;
+  uint32_t version = 0;
+  std::string mode;  // live | shadow
+  std::string rule;
+  uint64_t evaluated = 0;   // events that reached the rule with a key
+  uint64_t suppressed = 0;  // alerts held back by `suppress`
+  uint64_t late_dropped = 0;
+  uint64_t matches = 0;   // alerts of kind match
+  uint64_t timeouts = 0;  // alerts of kind timeout
+  uint64_t windows = 0;   // alerts of kind window
+};
+
+// One input partition as the source thread last saw it.
+struct PartitionFigures {
+  int32_t partition = 0;        // Service::kIngestPartition for HTTP ingest
+  int64_t max_ts_ms = 0;        // largest event time seen
+  int64_t watermark_ms = 0;     // max_ts - max_out_of_orderness
+  int64_t next_offset = -1;     // the next input offset to read (-1: unknown)
+  int64_t end_offset = -1;      // the partition's end as last asked (-1: unknown)
+  bool idle = false;            // not holding the watermark back
+};
+
 // Counters of a running service, read from any thread.
 struct ServiceStats {
   uint64_t records = 0;        // consumed from the input topic
@@ -53,6 +87,13 @@ struct ServiceStats {
   uint64_t restored_checkpoint = 0;     // the checkpoint the service started from, 0 if none
   CheckpointFigures checkpoints;
   std::vector<size_t> queue_depths;  // per ruleset, per slot
+  std::vector<RuleCounters> rules;
+  std::vector<PartitionFigures> partitions;
+  // Wall time from an alert's event time (ts) to its hand-off to the producer, seconds.
+  HistogramFigures alert_latency;
+  uint64_t ingested = 0;  // records accepted by Ingest (POST /v1/events)
+  bool restored = false;  // restore finished (or nothing to restore)
+  bool consuming = false;  // the input is assigned or the group joined
 };
 
 // `cep serve`'s dataflow (ARCHITECTURE.md "Dataflow"): a Kafka consumer in
