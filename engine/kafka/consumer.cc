@@ -333,6 +333,16 @@ cep::Result<int64_t> Consumer::EndOffset(const TopicPartition& tp, milliseconds 
   return high;
 }
 
+int64_t Consumer::CachedEndOffset(const TopicPartition& tp) const {
+  int64_t low = -1;
+  int64_t high = -1;
+  if (rd_kafka_get_watermark_offsets(impl_->rk, tp.topic.c_str(), tp.partition, &low, &high) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return -1;
+  }
+  return high;
+}
+
 cep::Result<std::vector<PartitionOffset>> Consumer::Committed(
     const std::vector<TopicPartition>& partitions, milliseconds timeout) {
   internal::PartitionListPtr list(

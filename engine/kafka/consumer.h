@@ -88,6 +88,9 @@ class Consumer {
   // A partition's end (the offset its next record will get), asked from the
   // broker, waiting up to `timeout`.
   cep::Result<int64_t> EndOffset(const TopicPartition& tp, std::chrono::milliseconds timeout);
+  // A partition's end as the last fetch response told it (no round trip; for
+  // consumer lag in metrics), -1 when not known yet.
+  int64_t CachedEndOffset(const TopicPartition& tp) const;
 
   // The group's committed offsets of these partitions (next to read), asked
   // from the broker; kOffsetStored-style negatives (-1001) where none is stored.

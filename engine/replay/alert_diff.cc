@@ -13,8 +13,9 @@ void Append(std::string& out, std::string_view field) {
   out += field;
 }
 
-// What an alert says, without the ruleset, its version or the id they make.
-std::string Signature(const cep::v1::Alert& alert) {
+}  // namespace
+
+std::string AlertSignature(const cep::v1::Alert& alert) {
   std::string out;
   Append(out, std::to_string(alert.kind()));
   Append(out, alert.key());
@@ -28,6 +29,8 @@ std::string Signature(const cep::v1::Alert& alert) {
   return out;
 }
 
+namespace {
+
 // Per rule: signature -> (count in A, count in B).
 using Counts = std::map<std::string, std::map<std::string, std::pair<uint64_t, uint64_t>>>;
 
@@ -38,12 +41,12 @@ AlertDiff DiffAlerts(const std::vector<cep::v1::Alert>& a, const std::vector<cep
   Counts counts;
   std::map<std::string, std::map<std::string, std::string>> keys;  // rule -> signature -> key
   for (const auto& alert : a) {
-    const std::string signature = Signature(alert);
+    const std::string signature = AlertSignature(alert);
     ++counts[alert.rule()][signature].first;
     keys[alert.rule()][signature] = alert.key();
   }
   for (const auto& alert : b) {
-    const std::string signature = Signature(alert);
+    const std::string signature = AlertSignature(alert);
     ++counts[alert.rule()][signature].second;
     keys[alert.rule()][signature] = alert.key();
   }

@@ -31,6 +31,10 @@ struct AlertDiff {
   uint64_t both = 0;
 };
 
+// What an alert says, without its ruleset, version or the id they make: two
+// alerts with equal signatures report the same thing (offline and live shadow diff).
+std::string AlertSignature(const cep::v1::Alert& alert);
+
 // `examples`: at most this many keys per rule and direction.
 AlertDiff DiffAlerts(const std::vector<cep::v1::Alert>& a, const std::vector<cep::v1::Alert>& b,
                      size_t examples = 5);

@@ -1,6 +1,7 @@
 #include "engine/runtime/slot.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -25,10 +26,11 @@ void OutputSignal::WaitChange(uint64_t seen, std::chrono::milliseconds timeout) 
   waiters_.fetch_sub(1);
 }
 
-Slot::Slot(const std::vector<KeyGroup>& groups, size_t queue_capacity, size_t max_pending_alerts,
-           OutputSignal& signal, std::string stream_prefix, SnapshotSink* snapshots,
-           bool hold_after_barrier)
-    : groups_(groups),
+Slot::Slot(uint32_t index, std::shared_ptr<const std::vector<KeyGroup>> groups,
+           size_t queue_capacity, size_t max_pending_alerts, OutputSignal& signal,
+           std::string stream_prefix, SnapshotSink* snapshots, bool hold_after_barrier)
+    : index_(index),
+      groups_(std::move(groups)),
       queue_(queue_capacity),
       signal_(signal),
       max_pending_alerts_(std::max<size_t>(1, max_pending_alerts)),
@@ -36,8 +38,8 @@ Slot::Slot(const std::vector<KeyGroup>& groups, size_t queue_capacity, size_t ma
       hold_after_barrier_(hold_after_barrier),
       stream_prefix_(std::move(stream_prefix)),
       snapshots_(snapshots) {
-  runners_.reserve(groups.size());
-  for (const KeyGroup& group : groups) {
+  runners_.reserve(groups_->size());
+  for (const KeyGroup& group : *groups_) {
     runners_.push_back(std::make_unique<cep::RulesetRunner>(group.program));
   }
 }
@@ -69,16 +71,24 @@ void Slot::RestoredTo(cep::EventTime watermark) {
   done_watermark_.store(applied_.millis(), std::memory_order_release);
 }
 
-std::string Slot::StreamName(size_t g) const {
-  // By key field list, not group index: a changed ruleset may regroup rules.
-  std::string name = stream_prefix_ + "/key-";
-  const KeyGroup& group = groups_[g];
+namespace {
+
+// A group's key field list, "none" when unkeyed: what a group's state is found
+// by across versions (a changed ruleset may regroup rules).
+std::string KeyFieldsName(const KeyGroup& group) {
+  std::string name;
   if (group.key_slots.empty()) name += "none";
   for (size_t i = 0; i < group.key_slots.size(); ++i) {
     if (i > 0) name += ',';
     name += group.program->schema->field(group.key_slots[i]).name;
   }
   return name;
+}
+
+}  // namespace
+
+std::string Slot::StreamName(size_t g) const {
+  return stream_prefix_ + "/key-" + KeyFieldsName((*groups_)[g]);
 }
 
 void Slot::BeginSnapshot(uint64_t checkpoint) {
@@ -121,12 +131,86 @@ void Slot::ContinueSnapshot() {
   std::vector<RuleStateFigures> rules;
   for (size_t g = 0; g < runners_.size(); ++g) {
     for (const cep::SnapshotStats::PerRule& rule : runners_[g]->last_snapshot_stats().rules) {
-      rules.push_back({groups_[g].program->ruleset + "/" + rule.name, rule.keys, rule.bytes,
+      rules.push_back({(*groups_)[g].program->ruleset + "/" + rule.name, rule.keys, rule.bytes,
                        rule.partial_matches});
     }
   }
   snapshots_->OnSlotSnapshotted(snapshotting_, longest_pause_, rules);
   snapshotting_ = 0;
+}
+
+void Slot::PublishStats(bool now) {
+  constexpr auto kEvery = std::chrono::milliseconds(100);
+  const auto at = std::chrono::steady_clock::now();
+  if (!now && at - stats_published_ < kEvery) return;
+  stats_published_ = at;
+  std::vector<cep::RuleStats> merged;
+  for (size_t g = 0; g < runners_.size(); ++g) {
+    const KeyGroup& group = (*groups_)[g];
+    const cep::RunnerStats& stats = runners_[g]->stats();
+    for (size_t r = 0; r < stats.rules.size(); ++r) {
+      const uint32_t index = group.rule_index[r];
+      if (merged.size() <= index) merged.resize(index + 1);
+      merged[index] = stats.rules[r];
+    }
+  }
+  std::lock_guard lock(stats_mutex_);
+  stats_.swap(merged);
+  stats_groups_ = groups_;
+}
+
+std::vector<cep::RuleStats> Slot::live_rule_stats(
+    std::shared_ptr<const std::vector<KeyGroup>>& groups) const {
+  std::lock_guard lock(stats_mutex_);
+  groups = stats_groups_;
+  return stats_;
+}
+
+void Slot::Swap(const SlotCommand& command) {
+  const auto start = std::chrono::steady_clock::now();
+  // A checkpoint's snapshot in progress is of the old version: finish it.
+  while (snapshotting_ != 0) ContinueSnapshot();
+  // Alerts the old runners hold for their next watermark are the old version's.
+  Raise(applied_);
+  Publish();
+  std::map<std::string, std::string> old_state;  // by key field list
+  for (size_t g = 0; g < runners_.size(); ++g) {
+    cep::RulesetRunner& runner = *runners_[g];
+    runner.BeginSnapshot();
+    while (!runner.ContinueSnapshot(SIZE_MAX)) {
+    }
+    runner.TakeSnapshotBytes(old_state[KeyFieldsName((*groups_)[g])]);
+  }
+  SwapSlotResult result;
+  SlotRunners runners;
+  std::vector<cep::RuleAlert> none;
+  for (const KeyGroup& group : *command.groups) {
+    auto runner = std::make_unique<cep::RulesetRunner>(group.program);
+    auto found = old_state.find(KeyFieldsName(group));
+    if (found != old_state.end()) {
+      cep::Status status = runner->Restore(found->second);
+      cep::Result<cep::RestoreStats> stats =
+          status.ok() ? runner->FinishRestore() : cep::Result<cep::RestoreStats>(cep::Unexpected(status));
+      if (stats) {
+        result.keys_kept += stats->keys_restored;
+        result.keys_dropped += stats->keys_skipped;
+      } else {
+        // The state cannot carry over (another schema, say): these rules start empty.
+        for (const cep::Rule& rule : group.program->rules) {
+          result.failures.push_back(rule.name + ": " + stats.error().message());
+        }
+        runner = std::make_unique<cep::RulesetRunner>(group.program);
+      }
+    }
+    if (runner->watermark() < applied_) runner->AdvanceWatermark(applied_, none);
+    runners.push_back(std::move(runner));
+  }
+  runners_ = std::move(runners);
+  groups_ = command.groups;
+  PublishStats(true);
+  result.pause = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  if (command.on_swapped) command.on_swapped(index_, std::move(result));
 }
 
 void Slot::Apply(cep::EventTime watermark) {
@@ -139,7 +223,7 @@ void Slot::Raise(cep::EventTime watermark) {
   for (size_t g = 0; g < runners_.size(); ++g) {
     runners_[g]->AdvanceWatermark(watermark, raised_);
     for (const cep::RuleAlert& alert : raised_) {
-      ready_.push_back(MakeWireAlert(*groups_[g].program, alert));
+      ready_.push_back(MakeWireAlert(*(*groups_)[g].program, alert));
     }
     raised_.clear();
   }
@@ -163,6 +247,7 @@ void Slot::Publish() {
     }
   }
   ready_.clear();
+  PublishStats(false);
   // Release: the collector that reads this watermark also sees the alerts.
   done_watermark_.store(applied_.millis(), std::memory_order_release);
   // Wake the collector for alerts only: watermark progress alone is picked up
@@ -208,9 +293,18 @@ void Slot::Run() {
           // checkpoint was given up: start over.
           BeginSnapshot(item.checkpoint);
           break;
+        case SlotItem::Kind::kSwap:
+          Apply(pending);
+          Swap(*item.command);
+          break;
+        case SlotItem::Kind::kVisit:
+          Apply(pending);
+          item.command->visit(index_, *groups_, runners_);
+          break;
         case SlotItem::Kind::kStop:
           Apply(pending);
           Publish();
+          PublishStats(true);
           stopped_.store(true, std::memory_order_release);
           signal_.Notify();
           return;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -20,14 +21,37 @@
 
 namespace engine {
 
+// What one slot did at a ruleset swap (SlotPool::Swap).
+struct SwapSlotResult {
+  std::chrono::microseconds pause{0};  // the time the slot spent swapping instead of processing
+  uint64_t keys_kept = 0;              // key states carried into the new version
+  uint64_t keys_dropped = 0;           // of rules that changed or are gone
+  // Rules of the new version that start empty here although their fingerprint
+  // is unchanged, with why (a restore failed, e.g. the schema changed).
+  std::vector<std::string> failures;
+};
+
+using SlotRunners = std::vector<std::unique_ptr<cep::RulesetRunner>>;
+
+// A request that travels down every slot's queue in stream order, carried as
+// one pointer so that an event item stays small.
+struct SlotCommand {
+  // kSwap: the new version's key groups; each slot reports on_swapped once.
+  std::shared_ptr<const std::vector<KeyGroup>> groups;
+  std::function<void(uint32_t slot, SwapSlotResult)> on_swapped;
+  // kVisit: called on the slot thread, between events, with its runners.
+  std::function<void(uint32_t slot, const std::vector<KeyGroup>&, const SlotRunners&)> visit;
+};
+
 // What travels down a slot's queue, in stream order.
 struct SlotItem {
-  enum class Kind : uint8_t { kEvent, kWatermark, kBarrier, kRelease, kStop };
+  enum class Kind : uint8_t { kEvent, kWatermark, kBarrier, kRelease, kSwap, kVisit, kStop };
   Kind kind = Kind::kEvent;
   uint8_t group = 0;  // kEvent: the key group whose runner takes it
   cep::EventTime watermark;
   uint64_t checkpoint = 0;  // kBarrier, kRelease: the checkpoint id
   std::shared_ptr<const cep::Event> event;
+  std::shared_ptr<const SlotCommand> command;  // kSwap, kVisit
 };
 
 // Wakes whoever collects the slots' output (SlotPool::Collect). A slot bumps
@@ -61,6 +85,11 @@ class OutputSignal {
 // time between batches, handing the bytes to the SnapshotSink, while events
 // keep flowing.
 //
+// A swap (kSwap) replaces the runners at one point of the stream: the old
+// ones are snapshotted and each new runner restored from the stream of the
+// same key fields, so rules whose fingerprint is unchanged keep their keys,
+// partial matches and windows, and changed or new rules start empty.
+//
 // Threading: the router pushes (one producer), the slot thread pops; the
 // outbox is shared with the collector under a mutex taken once per batch that
 // raised alerts, never per event.
@@ -74,9 +103,9 @@ class Slot {
   // `hold_after_barrier`: alerts raised after a barrier wait in the slot until
   // the barrier is released (kRelease), so a sink can close a Kafka transaction
   // with exactly the alerts before it.
-  Slot(const std::vector<KeyGroup>& groups, size_t queue_capacity, size_t max_pending_alerts,
-       OutputSignal& signal, std::string stream_prefix = {}, SnapshotSink* snapshots = nullptr,
-       bool hold_after_barrier = false);
+  Slot(uint32_t index, std::shared_ptr<const std::vector<KeyGroup>> groups, size_t queue_capacity,
+       size_t max_pending_alerts, OutputSignal& signal, std::string stream_prefix = {},
+       SnapshotSink* snapshots = nullptr, bool hold_after_barrier = false);
   ~Slot();
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
@@ -104,7 +133,12 @@ class Slot {
   std::string StreamName(size_t g) const;
 
   // After Join (or from the slot thread).
-  const std::vector<std::unique_ptr<cep::RulesetRunner>>& runners() const { return runners_; }
+  const SlotRunners& runners() const { return runners_; }
+  const std::vector<KeyGroup>& groups() const { return *groups_; }
+  // Any thread: per-rule counters (by ruleset rule index) as of at most
+  // ~100 ms ago, and the groups (so the version) they count.
+  std::vector<cep::RuleStats> live_rule_stats(
+      std::shared_ptr<const std::vector<KeyGroup>>& groups) const;
   size_t queue_depth() const { return queue_.size(); }
   // The most alerts that waited in the outbox at once (after Join), and how
   // often the slot had to wait for the collector (any time).
@@ -118,10 +152,13 @@ class Slot {
   void Raise(cep::EventTime watermark);
   void Publish();
   void BeginSnapshot(uint64_t checkpoint);
+  void Swap(const SlotCommand& command);
+  void PublishStats(bool now);
   // Writes a step of the snapshot in progress; hands it over when complete.
   void ContinueSnapshot();
 
-  const std::vector<KeyGroup>& groups_;
+  const uint32_t index_;
+  std::shared_ptr<const std::vector<KeyGroup>> groups_;  // slot thread (and before Start)
   SpscQueue<SlotItem> queue_;
   OutputSignal& signal_;
   std::vector<std::unique_ptr<cep::RulesetRunner>> runners_;  // by group
@@ -144,6 +181,10 @@ class Slot {
   uint64_t snapshotting_ = 0;  // the checkpoint being written, 0 when none
   std::chrono::microseconds longest_pause_{0};
   std::string snapshot_bytes_;  // reused
+  std::chrono::steady_clock::time_point stats_published_{};
+  mutable std::mutex stats_mutex_;
+  std::shared_ptr<const std::vector<KeyGroup>> stats_groups_;  // guarded by stats_mutex_
+  std::vector<cep::RuleStats> stats_;                  // guarded by stats_mutex_
   std::thread thread_;
 };
 

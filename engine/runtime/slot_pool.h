@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -13,11 +14,10 @@
 #include "cep/program.h"
 #include "cep/ruleset_runner.h"
 #include "engine/runtime/key_groups.h"
+#include "engine/runtime/slot.h"
 
 namespace engine {
 
-class Slot;
-class OutputSignal;
 class SnapshotSink;
 
 struct SlotPoolOptions {
@@ -65,6 +65,16 @@ class SlotPool {
   void Barrier(uint64_t checkpoint);
   // With hold_after_barrier: the alerts held since that barrier may go out.
   void ReleaseBarrier(uint64_t checkpoint);
+  // Swaps in another version of the ruleset at this point of the stream
+  // (hot swap): every event routed after this call runs on `program`. Each
+  // slot, when it reaches the swap, carries over the state of the rules whose
+  // fingerprint is unchanged (Slot, "swap") and reports to `on_swapped` on its
+  // own thread, once per slot.
+  void Swap(std::shared_ptr<const cep::Program> program,
+            std::function<void(uint32_t slot, SwapSlotResult)> on_swapped);
+  // Calls `visit` on every slot's thread between events, after everything
+  // routed so far (explain: a key's live state). `visit` must not block.
+  void Visit(std::function<void(uint32_t slot, const std::vector<KeyGroup>&, const SlotRunners&)> visit);
   // Before the first Route: gives each runner its state back. `restore` is
   // called once per slot and key group with the stream's name (SlotStreamName);
   // it restores the runner (RulesetRunner::Restore...FinishRestore) or leaves it
@@ -92,7 +102,9 @@ class SlotPool {
   void Collect(Output& out, std::chrono::milliseconds timeout);
 
   uint32_t slots() const { return static_cast<uint32_t>(slots_.size()); }
-  const std::vector<KeyGroup>& groups() const { return groups_; }
+  const std::vector<KeyGroup>& groups() const { return *groups_; }
+  // The version running (router thread).
+  const std::shared_ptr<const cep::Program>& program() const { return program_; }
   // Any rule sends late events to the side output (`late side_output`).
   bool wants_late_side_output() const { return late_side_output_; }
   // How far behind the watermark that releases it an alert can be stamped, so
@@ -101,11 +113,18 @@ class SlotPool {
   // match behind an earlier-starting partial until that one completes or
   // times out (CEP_SEMANTICS.md §8), up to its `within`, or for ever without
   // one; and `late accept within D` admits events up to D behind it.
-  cep::Duration ordering_holdback() const { return ordering_holdback_; }
+  // Any thread; after a swap, the larger of the two versions' until the old
+  // one's alerts are out.
+  cep::Duration ordering_holdback() const {
+    return cep::Duration::Millis(ordering_holdback_ms_.load(std::memory_order_relaxed));
+  }
   size_t queue_depth(uint32_t slot) const;
 
   // Merged over slots, by ruleset rule index. Valid after Finish or Stop.
   cep::RunnerStats stats() const;
+  // Any thread, while running: per-rule counters of `program` (by its rule
+  // index) merged over the slots that run it, as of ~100 ms ago.
+  std::vector<cep::RuleStats> live_rule_stats(const cep::Program& program) const;
   uint64_t late_events() const { return late_events_; }
   uint64_t backpressure_waits() const { return backpressure_waits_; }
   // Times a slot waited for the collector (any thread, any time), and the most
@@ -115,15 +134,18 @@ class SlotPool {
   size_t key_count() const;
 
  private:
-  void Broadcast(uint8_t kind, cep::EventTime watermark, uint64_t checkpoint = 0);
+  void Broadcast(uint8_t kind, cep::EventTime watermark, uint64_t checkpoint = 0,
+                 std::shared_ptr<const SlotCommand> command = nullptr);
+  // What the router and the sink need to know of a version.
+  void Adopt(std::shared_ptr<const cep::Program> program);
 
   std::shared_ptr<const cep::Program> program_;
-  std::vector<KeyGroup> groups_;
+  std::shared_ptr<const std::vector<KeyGroup>> groups_;
   std::unique_ptr<OutputSignal> signal_;
   std::vector<std::unique_ptr<Slot>> slots_;
   cep::EventTime watermark_ = cep::EventTime::Min();
   bool late_side_output_ = false;
-  cep::Duration ordering_holdback_;
+  std::atomic<int64_t> ordering_holdback_ms_{0};
   bool stopped_ = false;
   uint64_t late_events_ = 0;
   uint64_t backpressure_waits_ = 0;

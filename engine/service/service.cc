@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
 #include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -21,6 +23,7 @@
 #include "engine/kafka/producer.h"
 #include "engine/runtime/slot_pool.h"
 #include "engine/runtime/watermark_tracker.h"
+#include "engine/service/latency_histogram.h"
 #include "engine/service/record_decoder.h"
 #include "state/checkpoint_storage.h"
 
@@ -42,7 +45,10 @@ uint32_t SlotCount(int configured) {
 // One ruleset's share of the service: its decoder (its schema and regex scan),
 // its slots, and the sink thread that produces its alerts.
 struct Lane {
-  rules::CompiledRuleset ruleset;
+  std::string name;  // the ruleset's, "<ruleset>@shadow" in shadow mode: names its checkpoint streams
+  std::string ruleset_name;
+  bool shadow = false;
+  rules::CompiledRuleset ruleset;  // written by the source thread under lanes_mutex
   std::unique_ptr<RecordDecoder> decoder;
   std::unique_ptr<SlotPool> pool;
   std::unique_ptr<kafka::Producer> producer;  // owned by the sink thread once started
@@ -50,7 +56,88 @@ struct Lane {
   uint64_t seq = 0;  // arrival order of the events this lane decoded
   uint64_t flushed_barrier = 0;  // sink thread: the last barrier whose alerts are acknowledged
   bool delivery_failed = false;  // sink thread: Kafka refused an alert for good
+  // Alerts by rule and kind (match, timeout, window), counted by the sink thread.
+  mutable std::mutex kinds_mutex;
+  std::map<std::string, std::array<uint64_t, 3>> kinds;  // guarded by kinds_mutex
+  // The live shadow diff of this ruleset, when it runs in both modes.
+  mutable std::mutex diff_mutex;
+  std::shared_ptr<ShadowDiff> diff;  // guarded by diff_mutex
+
+  std::shared_ptr<ShadowDiff> shadow_diff() const {
+    std::lock_guard lock(diff_mutex);
+    return diff;
+  }
+  void set_shadow_diff(std::shared_ptr<ShadowDiff> d) {
+    std::lock_guard lock(diff_mutex);
+    diff = std::move(d);
+  }
 };
+
+// Gathers what the slots of a lane report after a swap into one report.
+class SwapCollector {
+ public:
+  SwapCollector(uint32_t slots, ActivationReport report,
+                std::shared_ptr<std::promise<cep::Result<ActivationReport>>> done)
+      : remaining_(slots), report_(std::move(report)), done_(std::move(done)) {}
+
+  void Add(SwapSlotResult result) {
+    std::lock_guard lock(mutex_);
+    report_.pause_ms = std::max(report_.pause_ms, static_cast<double>(result.pause.count()) / 1000.0);
+    report_.keys_kept += result.keys_kept;
+    report_.keys_dropped += result.keys_dropped;
+    for (const std::string& failure : result.failures) failures_.insert(failure);
+    if (--remaining_ != 0) return;
+    for (const std::string& failure : failures_) {
+      const std::string rule = failure.substr(0, failure.find(':'));
+      for (RuleSwapOutcome& outcome : report_.rules) {
+        if (outcome.rule == rule && outcome.state == "kept") {
+          outcome.state = "started_empty";
+          outcome.reason = "state not carried over (" + failure.substr(rule.size() + 2) + ")";
+        }
+      }
+    }
+    done_->set_value(report_);
+  }
+
+ private:
+  std::mutex mutex_;
+  uint32_t remaining_;
+  ActivationReport report_;
+  std::set<std::string> failures_;
+  std::shared_ptr<std::promise<cep::Result<ActivationReport>>> done_;
+};
+
+// Per rule of `next`, and for each rule of `before` it lacks: kept when the
+// compiled form is unchanged (state carries over), else why it starts empty.
+std::vector<RuleSwapOutcome> CompareRules(const cep::Program* before, const cep::Program& next) {
+  std::vector<RuleSwapOutcome> out;
+  for (const cep::Rule& rule : next.rules) {
+    const cep::Rule* old = nullptr;
+    if (before != nullptr) {
+      for (const cep::Rule& r : before->rules) {
+        if (r.name == rule.name) old = &r;
+      }
+    }
+    if (before == nullptr) {
+      out.push_back({rule.name, "started_empty", "first activation in this mode"});
+    } else if (old == nullptr) {
+      out.push_back({rule.name, "started_empty", "new rule"});
+    } else if (old->fingerprint != rule.fingerprint || old->fingerprint == 0 ||
+               old->is_pattern() != rule.is_pattern()) {
+      out.push_back({rule.name, "started_empty", "rule changed"});
+    } else {
+      out.push_back({rule.name, "kept", ""});
+    }
+  }
+  if (before != nullptr) {
+    for (const cep::Rule& r : before->rules) {
+      const bool gone = std::none_of(next.rules.begin(), next.rules.end(),
+                                     [&](const cep::Rule& n) { return n.name == r.name; });
+      if (gone) out.push_back({r.name, "removed", "not in this version"});
+    }
+  }
+  return out;
+}
 
 // A checkpoint's input offsets as Kafka commits them.
 std::vector<kafka::PartitionOffset> KafkaOffsets(const std::vector<state::SourceOffset>& offsets) {
@@ -76,7 +163,22 @@ uint32_t SlotsInCheckpoint(const state::Manifest& manifest, const std::string& r
 
 struct Service::Impl {
   ServiceOptions options;
+  RecordDecoder::Format format = RecordDecoder::Format::kProtobuf;
+  kafka::ProducerOptions producer_options;  // a new lane's alert producer
+  // The source thread changes the set (and a lane's ruleset) under the mutex;
+  // it reads without. Other threads (stats, REST) read under the mutex.
+  mutable std::mutex lanes_mutex;
   std::vector<std::unique_ptr<Lane>> lanes;
+  // Ruleset changes and slot visits from REST, run by the source thread in
+  // order between records; a command returns false to be tried again later.
+  std::mutex control_mutex;
+  std::condition_variable control_added;
+  std::deque<std::function<bool()>> control;  // guarded by control_mutex
+  // Partition figures for metrics, refreshed by the source thread.
+  mutable std::mutex figures_mutex;
+  std::vector<PartitionFigures> partition_figures;  // guarded by figures_mutex
+  cep::WallTime figures_taken;                       // source thread
+  std::atomic<bool> consuming{false};
   std::unique_ptr<kafka::Consumer> consumer;
   std::unique_ptr<kafka::Producer> side_producer;  // dead letters and late events; source thread
   WatermarkTracker tracker;
@@ -103,6 +205,8 @@ struct Service::Impl {
 
   std::atomic<uint64_t> records{0}, events{0}, dead_letters{0}, late{0}, late_routed{0};
   std::atomic<uint64_t> alerts{0}, shadow_alerts{0}, produce_errors{0}, already_written{0};
+  std::atomic<uint64_t> ingested{0};
+  LatencyHistogram alert_latency;
   std::atomic<int64_t> watermark{cep::EventTime::Min().millis()};
   std::atomic<bool> running{true};
 
@@ -237,9 +341,8 @@ struct Service::Impl {
   // Gives a lane's slots their state back, and its event counter.
   cep::Status RestoreLane(Lane& lane) {
     const state::Manifest& manifest = *restored;
-    const cep::Program& program = *lane.ruleset.program;
     for (const state::RulesetEntry& entry : manifest.rulesets) {
-      if (entry.name == program.ruleset) lane.seq = entry.next_seq;
+      if (entry.name == lane.name) lane.seq = entry.next_seq;
     }
     const auto started = std::chrono::steady_clock::now();
     size_t keys = 0;
@@ -259,14 +362,14 @@ struct Service::Impl {
       return cep::Status();
     };
     RETURN_IF_ERROR(lane.pool->Restore(restore, cep::EventTime::FromMillis(manifest.watermark_ms)));
-    spdlog::info("{}: restored {} key state(s) from checkpoint {} in {} ms", program.ruleset, keys,
+    spdlog::info("{}: restored {} key state(s) from checkpoint {} in {} ms", lane.name, keys,
                  manifest.id,
                  std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - started)
                      .count());
     for (const std::string& rule : reset_rules) {
       spdlog::warn("{}: rule {} changed since checkpoint {}: it starts empty ({} key state(s) dropped)",
-                   program.ruleset, rule, manifest.id, skipped);
+                   lane.name, rule, manifest.id, skipped);
     }
     return cep::Status();
   }
@@ -421,6 +524,7 @@ struct Service::Impl {
 
   // Whether anything was read or the watermark moved since the last barrier.
   bool ChangedSinceCheckpoint() const {
+    if (lanes.empty()) return false;
     return records.load(std::memory_order_relaxed) != checkpointed_records ||
            lanes.front()->pool->watermark() != checkpointed_watermark;
   }
@@ -439,8 +543,7 @@ struct Service::Impl {
     }
     size_t slots = 0;
     for (const auto& lane : lanes) {
-      const cep::Program& program = *lane->ruleset.program;
-      manifest.rulesets.push_back({program.ruleset, program.version, lane->seq});
+      manifest.rulesets.push_back({lane->name, lane->ruleset.program->version, lane->seq});
       slots += lane->pool->slots();
     }
     const uint64_t id = manifest.id;
@@ -483,7 +586,7 @@ struct Service::Impl {
   // changed since: else the last checkpoint still holds.
   bool CheckpointDue(cep::WallTime now) {
     const cep::Duration interval = options.config.checkpoint_interval;
-    if (interval == cep::Duration::Zero() || coordinator->in_flight()) return false;
+    if (interval == cep::Duration::Zero() || coordinator->in_flight() || lanes.empty()) return false;
     if (transactions && released_barrier < last_barrier) return false;
     if (now - last_checkpoint < interval) return false;
     last_checkpoint = now;
@@ -513,7 +616,7 @@ struct Service::Impl {
   // A clean stop leaves a checkpoint of everything read, so a restart loses
   // neither open windows nor partial matches.
   void FinalCheckpoint() {
-    if (coordinator == nullptr || !input_assigned) return;
+    if (coordinator == nullptr || !input_assigned || lanes.empty()) return;
     if (!coordinator->WaitIdle(kFinalCheckpointTimeout)) return;
     if (!ChangedSinceCheckpoint() && coordinator->figures().completed > 0) return;
     if (transactions) {
@@ -543,8 +646,16 @@ struct Service::Impl {
   void RunSource(std::stop_token stop) {
     last_checkpoint = options.clock->Now();
     while (!stop.stop_requested()) {
+      RunControl();
+      if (lanes.empty()) {
+        // Nothing runs: the input waits in Kafka, not dropped.
+        std::unique_lock lock(control_mutex);
+        control_added.wait_for(lock, kPollWait, [&] { return !control.empty(); });
+        continue;
+      }
       if (coordinator != nullptr && !input_assigned) {
         input_assigned = AssignInput(options.clock->Now());
+        consuming.store(input_assigned);
         if (!input_assigned) {
           std::this_thread::sleep_for(kPollWait);  // the topic is not there yet
           continue;
@@ -560,7 +671,13 @@ struct Service::Impl {
       DrainIngest(now);
       AdvanceWatermark(now);
       CheckpointTick(now);
+      TakeFigures(now);
       side_producer->Poll();
+    }
+    {
+      // Commands that never ran: their callers hear of the stop.
+      std::lock_guard lock(control_mutex);
+      control.clear();
     }
     DrainIngest(options.clock->Now(), /*close=*/true);  // accepted records are not dropped
     FinalCheckpoint();
@@ -569,6 +686,7 @@ struct Service::Impl {
     for (auto& lane : lanes) {
       if (lane->sink.joinable()) lane->sink.join();
     }
+    consuming.store(false);
     if (!side_producer->Flush(kFlushTimeout).ok()) spdlog::warn("dead letters not all flushed");
     std::vector<kafka::PartitionOffset> offsets;
     if (transactions) {
@@ -595,7 +713,7 @@ struct Service::Impl {
   // Every alert raised before the barrier is produced: the checkpoint may
   // complete once Kafka has acknowledged them all.
   void AckBarrier(Lane& lane, uint64_t barrier) {
-    if (!AllDelivered(*lane.producer, lane.ruleset.program->ruleset, barrier, lane.delivery_failed)) {
+    if (!AllDelivered(*lane.producer, lane.name, barrier, lane.delivery_failed)) {
       return;  // tried again on the next collect
     }
     lane.flushed_barrier = barrier;
@@ -635,6 +753,7 @@ struct Service::Impl {
       return false;
     }
     (shadow ? shadow_alerts : alerts).fetch_add(1, std::memory_order_relaxed);
+    alert_latency.Record(static_cast<double>(options.clock->Now().millis() - alert.ts_ms()) / 1000.0);
     return true;
   }
 
@@ -692,12 +811,26 @@ struct Service::Impl {
     (void)txn_producer->AbortTransaction(kFlushTimeout);
   }
 
+  // Counts an alert by rule and kind, and marks a shadow lane's as shadow.
+  void Account(Lane& lane, cep::v1::Alert& alert) {
+    if (lane.shadow) alert.set_mode(cep::v1::Alert::MODE_SHADOW);
+    const size_t kind = alert.kind() == cep::v1::Alert::KIND_TIMEOUT  ? 1
+                        : alert.kind() == cep::v1::Alert::KIND_WINDOW ? 2
+                                                                      : 0;
+    std::lock_guard lock(lane.kinds_mutex);
+    ++lane.kinds[alert.rule()][kind];
+  }
+
   void RunSink(Lane& lane) {
     SlotPool::Output out;
     std::string bytes;
+    const ShadowDiff::Side side = lane.shadow ? ShadowDiff::Side::kShadow : ShadowDiff::Side::kLive;
     for (;;) {
       lane.pool->Collect(out, kSinkWait);
-      for (const cep::v1::Alert& alert : out.alerts) {
+      const std::shared_ptr<ShadowDiff> diff = lane.shadow_diff();
+      for (cep::v1::Alert& alert : out.alerts) {
+        Account(lane, alert);
+        if (diff != nullptr) diff->Add(side, alert);
         if (read_back->TakeIfWritten(alert.alert_id())) {
           // Raised again after a restore; the previous run had written it.
           already_written.fetch_add(1, std::memory_order_relaxed);
@@ -707,73 +840,260 @@ struct Service::Impl {
       }
       out.alerts.clear();
       const cep::Duration holdback = lane.pool->ordering_holdback();
-      if (!holdback.is_infinite() && out.done != cep::EventTime::Min()) {
+      if (out.done != cep::EventTime::Min()) {
         // Everything stamped before this is raised by now: what was read back
         // and not raised again never will be.
-        read_back->ForgetStampedBefore(lane.ruleset.program->ruleset,
-                                       (out.done - holdback).millis());
+        const cep::EventTime settled =
+            holdback.is_infinite() ? cep::EventTime::Min() : out.done - holdback;
+        if (!holdback.is_infinite()) read_back->ForgetStampedBefore(lane.ruleset_name, settled.millis());
+        if (diff != nullptr) diff->SettledUpTo(side, settled);
       }
       lane.producer->Poll();
       if (coordinator != nullptr && out.barrier > lane.flushed_barrier) AckBarrier(lane, out.barrier);
       if (out.finished) break;
     }
     if (!lane.producer->Flush(kFlushTimeout).ok()) {
-      spdlog::warn("{}: alerts still in flight after {} s", lane.ruleset.program->ruleset,
+      spdlog::warn("{}: alerts still in flight after {} s", lane.name,
                    std::chrono::duration_cast<std::chrono::seconds>(kFlushTimeout).count());
     }
+  }
+
+  // --- Lanes: made at start and by Activate, removed by Deactivate ---
+
+  cep::Result<std::unique_ptr<Lane>> MakeLane(const rules::CompiledRuleset& ruleset, bool shadow) {
+    const ServiceConfig& config = options.config;
+    auto lane = std::make_unique<Lane>();
+    lane->ruleset_name = ruleset.program->ruleset;
+    lane->name = lane->ruleset_name + (shadow ? "@shadow" : "");
+    lane->shadow = shadow;
+    lane->ruleset = ruleset;
+    lane->decoder = std::make_unique<RecordDecoder>(lane->ruleset, format, config.id_field,
+                                                    options.max_record_bytes);
+    SlotPoolOptions pool_options;
+    pool_options.slots = SlotCount(config.slots);
+    pool_options.queue_capacity = config.queue_capacity;
+    pool_options.snapshots = coordinator.get();
+    pool_options.name = lane->name;
+    pool_options.hold_after_barrier = transactions;
+    if (restored) {
+      // Keys are spread over slots by hash: restore with the slots that wrote them.
+      const uint32_t saved = SlotsInCheckpoint(*restored, pool_options.name);
+      if (saved != 0 && saved != pool_options.slots) {
+        spdlog::warn("{}: running {} slot(s) as checkpoint {} was taken with, not {}",
+                     pool_options.name, saved, restored->id, pool_options.slots);
+        pool_options.slots = saved;
+      }
+    }
+    lane->pool = std::make_unique<SlotPool>(ruleset.program, pool_options);
+    if (!transactions) {
+      kafka::ProducerOptions lane_producer = producer_options;
+      lane_producer.client_id = "cep-alerts-" + lane->name;
+      ASSIGN_OR_RETURN(lane->producer, kafka::Producer::Create(lane_producer));
+    }
+    return lane;
+  }
+
+  void StartSink(Lane& lane) {
+    if (!transactions) lane.sink = std::thread([this, &lane] { RunSink(lane); });
+  }
+
+  Lane* FindLane(std::string_view name, bool shadow) const {
+    for (const auto& lane : lanes) {
+      if (lane->ruleset_name == name && lane->shadow == shadow) return lane.get();
+    }
+    return nullptr;
+  }
+
+  void UpdateLateSideOutput() {
+    late_side_output = false;
+    for (const auto& lane : lanes) late_side_output = late_side_output || lane->pool->wants_late_side_output();
+  }
+
+  // A new shadow diff whenever either side of a ruleset changes version.
+  void RefreshShadowDiff(std::string_view name) {
+    Lane* live = FindLane(name, false);
+    Lane* shadow = FindLane(name, true);
+    std::shared_ptr<ShadowDiff> diff;
+    if (shadow != nullptr) {
+      diff = std::make_shared<ShadowDiff>(shadow->ruleset.program->version, options.clock->Now().millis());
+      if (live != nullptr) diff->SetLiveVersion(live->ruleset.program->version);
+      shadow->set_shadow_diff(diff);
+    }
+    if (live != nullptr) live->set_shadow_diff(diff);
+  }
+
+  // Ruleset changes wait for a point where no checkpoint is in flight: a
+  // checkpoint counts on a fixed set of slots and sinks.
+  bool CanChangeLanes() const {
+    if (coordinator == nullptr) return true;
+    if (coordinator->in_flight() || positions.valid()) return false;
+    return !transactions || released_barrier >= last_barrier;
+  }
+
+  void Enqueue(std::function<bool()> command) {
+    {
+      std::lock_guard lock(control_mutex);
+      control.push_back(std::move(command));
+    }
+    control_added.notify_all();
+  }
+
+  void RunControl() {
+    for (;;) {
+      std::function<bool()> command;
+      {
+        std::lock_guard lock(control_mutex);
+        if (control.empty()) return;
+        command = control.front();
+      }
+      if (!command()) return;  // not now: tried again next loop, in order
+      std::lock_guard lock(control_mutex);
+      control.pop_front();
+    }
+  }
+
+  using ActivationPromise = std::promise<cep::Result<ActivationReport>>;
+
+  void DoActivate(const rules::CompiledRuleset& ruleset, bool shadow,
+                  const std::shared_ptr<ActivationPromise>& done) {
+    const cep::Program& next = *ruleset.program;
+    ActivationReport report;
+    report.ruleset = next.ruleset;
+    report.version = next.version;
+    report.mode = shadow ? "shadow" : "live";
+    Lane* lane = FindLane(next.ruleset, shadow);
+    if (lane == nullptr) {
+      if (transactions) {
+        done->set_value(cep::Unexpected(cep::FailedPrecondition(
+            "with kafka.exactly_once: transactions, a ruleset starts or stops running only at a "
+            "restart (a transaction spans a fixed set of rulesets); swapping versions works live")));
+        return;
+      }
+      auto made = MakeLane(ruleset, shadow);
+      if (!made) {
+        done->set_value(cep::Unexpected(made.error()));
+        return;
+      }
+      report.rules = CompareRules(nullptr, next);
+      Lane& added = **made;
+      {
+        std::lock_guard lock(lanes_mutex);
+        lanes.push_back(std::move(*made));
+      }
+      added.pool->AdvanceWatermark(tracker.watermark());
+      StartSink(added);
+      UpdateLateSideOutput();
+      RefreshShadowDiff(next.ruleset);
+      spdlog::info("{} version {} running ({})", next.ruleset, next.version, report.mode);
+      done->set_value(std::move(report));
+      return;
+    }
+    const std::shared_ptr<const cep::Program> before = lane->ruleset.program;
+    report.previous = before->version;
+    report.rules = CompareRules(before.get(), next);
+    lane->decoder = std::make_unique<RecordDecoder>(ruleset, format, options.config.id_field,
+                                                    options.max_record_bytes);
+    {
+      std::lock_guard lock(lanes_mutex);
+      lane->ruleset = ruleset;
+    }
+    auto collector = std::make_shared<SwapCollector>(lane->pool->slots(), report, done);
+    lane->pool->Swap(ruleset.program, [collector](uint32_t, SwapSlotResult result) {
+      collector->Add(std::move(result));
+    });
+    UpdateLateSideOutput();
+    RefreshShadowDiff(next.ruleset);
+    size_t kept = 0;
+    for (const RuleSwapOutcome& r : report.rules) kept += r.state == "kept" ? 1 : 0;
+    spdlog::info("{} ({}): version {} swapped in for {} at the next event; {} of {} rule(s) keep their state",
+                 next.ruleset, report.mode, next.version, before->version, kept, next.rules.size());
+  }
+
+  cep::Status DoDeactivate(std::string_view name, bool shadow) {
+    Lane* lane = FindLane(name, shadow);
+    if (lane == nullptr) {
+      return cep::NotFound(std::string(name) + " is not running in " + (shadow ? "shadow" : "live") +
+                           " mode");
+    }
+    if (transactions) {
+      return cep::FailedPrecondition(
+          "with kafka.exactly_once: transactions, a ruleset stops running only at a restart");
+    }
+    lane->pool->Stop();  // drains; nothing fires early
+    if (lane->sink.joinable()) lane->sink.join();
+    std::unique_ptr<Lane> gone;
+    {
+      std::lock_guard lock(lanes_mutex);
+      auto it = std::find_if(lanes.begin(), lanes.end(), [&](const auto& l) { return l.get() == lane; });
+      gone = std::move(*it);
+      lanes.erase(it);
+    }
+    UpdateLateSideOutput();
+    RefreshShadowDiff(name);
+    spdlog::info("{} version {} stopped ({})", gone->ruleset_name, gone->ruleset.program->version,
+                 shadow ? "shadow" : "live");
+    return cep::Status();
+  }
+
+  // Partition figures for metrics, once a second.
+  void TakeFigures(cep::WallTime now) {
+    if (now - figures_taken < cep::Duration::Seconds(1)) return;
+    figures_taken = now;
+    std::vector<PartitionFigures> figures;
+    for (const WatermarkTracker::PartitionView& view : tracker.partitions(now)) {
+      PartitionFigures f;
+      f.partition = view.partition;
+      f.watermark_ms = view.watermark.millis();
+      f.max_ts_ms = view.watermark == cep::EventTime::Min()
+                        ? view.watermark.millis()
+                        : (view.watermark + options.config.max_out_of_orderness).millis() + 1;
+      f.idle = view.idle;
+      if (auto it = next_offsets.find(view.partition); it != next_offsets.end()) f.next_offset = it->second;
+      if (view.partition != Service::kIngestPartition) {
+        f.end_offset = consumer->CachedEndOffset({options.config.kafka.input_topic, view.partition});
+      }
+      figures.push_back(f);
+    }
+    std::lock_guard lock(figures_mutex);
+    partition_figures = std::move(figures);
   }
 };
 
 cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
   if (options.clock == nullptr) return cep::Unexpected(cep::InvalidArgument("a clock is required"));
-  if (options.rulesets.empty()) {
-    return cep::Unexpected(cep::InvalidArgument("no ruleset to run: give at least one"));
-  }
   auto format = ParseRecordFormat(options.config.kafka.input_format);
   if (!format) return cep::Unexpected(format.error());
   auto impl = std::make_unique<Impl>(std::move(options));
+  impl->format = *format;
   const ServiceConfig& config = impl->options.config;
   impl->transactions =
       config.kafka.exactly_once == "transactions" && config.state_backend != "none";
+  if (impl->transactions && impl->options.rulesets.empty() && impl->options.shadow_rulesets.empty()) {
+    return cep::Unexpected(cep::InvalidArgument(
+        "no ruleset to run: with kafka.exactly_once: transactions the rulesets are fixed at start"));
+  }
   RETURN_IF_ERROR(impl->OpenCheckpoints());
 
-  kafka::ProducerOptions producer_options;
+  kafka::ProducerOptions& producer_options = impl->producer_options;
   producer_options.bootstrap = impl->options.bootstrap;
   producer_options.settings = config.kafka.producer_settings;
   // Alerts are few and wanted at once: batch for at most 1 ms (librdkafka's
   // default is 5 ms). A setting in the config wins.
   producer_options.settings.try_emplace("linger.ms", "1");
-  for (rules::CompiledRuleset& ruleset : impl->options.rulesets) {
-    auto lane = std::make_unique<Lane>();
-    lane->ruleset = ruleset;
-    lane->decoder = std::make_unique<RecordDecoder>(lane->ruleset, *format, config.id_field,
-                                                    impl->options.max_record_bytes);
-    SlotPoolOptions pool_options;
-    pool_options.slots = SlotCount(config.slots);
-    pool_options.queue_capacity = config.queue_capacity;
-    pool_options.snapshots = impl->coordinator.get();
-    pool_options.name = ruleset.program->ruleset;
-    pool_options.hold_after_barrier = impl->transactions;
-    if (impl->restored) {
-      // Keys are spread over slots by hash: restore with the slots that wrote them.
-      const uint32_t saved = SlotsInCheckpoint(*impl->restored, pool_options.name);
-      if (saved != 0 && saved != pool_options.slots) {
-        spdlog::warn("{}: running {} slot(s) as checkpoint {} was taken with, not {}",
-                     pool_options.name, saved, impl->restored->id, pool_options.slots);
-        pool_options.slots = saved;
-      }
+  for (bool shadow : {false, true}) {
+    for (const rules::CompiledRuleset& ruleset :
+         shadow ? impl->options.shadow_rulesets : impl->options.rulesets) {
+      ASSIGN_OR_RETURN(std::unique_ptr<Lane> lane, impl->MakeLane(ruleset, shadow));
+      if (impl->restored) RETURN_IF_ERROR(impl->RestoreLane(*lane));
+      impl->lanes.push_back(std::move(lane));
     }
-    lane->pool = std::make_unique<SlotPool>(ruleset.program, pool_options);
-    if (impl->restored) RETURN_IF_ERROR(impl->RestoreLane(*lane));
-    impl->late_side_output = impl->late_side_output || lane->pool->wants_late_side_output();
-    if (!impl->transactions) {
-      producer_options.client_id = "cep-alerts-" + ruleset.program->ruleset;
-      ASSIGN_OR_RETURN(lane->producer, kafka::Producer::Create(producer_options));
-    }
-    impl->lanes.push_back(std::move(lane));
+  }
+  impl->UpdateLateSideOutput();
+  for (const auto& lane : impl->lanes) {
+    if (lane->shadow) impl->RefreshShadowDiff(lane->ruleset_name);
   }
   if (impl->transactions) {
-    kafka::ProducerOptions txn_options = producer_options;
+    kafka::ProducerOptions txn_options = impl->producer_options;
     txn_options.client_id = "cep-alerts";
     // One id per service instance and input: a restarted instance fences its
     // predecessor and aborts the transaction it left open.
@@ -784,8 +1104,9 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
     spdlog::info("alerts in Kafka transactions (transactional.id {}), one per checkpoint",
                  txn_options.transactional_id);
   }
-  producer_options.client_id = "cep-side";
-  ASSIGN_OR_RETURN(impl->side_producer, kafka::Producer::Create(producer_options));
+  kafka::ProducerOptions side_options = impl->producer_options;
+  side_options.client_id = "cep-side";
+  ASSIGN_OR_RETURN(impl->side_producer, kafka::Producer::Create(side_options));
 
   kafka::ConsumerOptions consumer_options;
   consumer_options.bootstrap = impl->options.bootstrap;
@@ -805,6 +1126,7 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
         raw->tracker.Revoke(tp.partition);
       }
     }
+    raw->consuming.store(event.kind == kafka::RebalanceEvent::Kind::kAssigned);
     spdlog::info("{} {} partition(s) of {}",
                  event.kind == kafka::RebalanceEvent::Kind::kAssigned ? "assigned" : "revoked",
                  event.partitions.size(), raw->options.config.kafka.input_topic);
@@ -834,7 +1156,7 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
     impl->read_back = std::move(*alerts);
     std::vector<std::pair<std::string, uint32_t>> running;
     for (const auto& lane : impl->lanes) {
-      running.emplace_back(lane->ruleset.program->ruleset, lane->ruleset.program->version);
+      running.emplace_back(lane->ruleset_name, lane->ruleset.program->version);
     }
     impl->read_back->KeepOnly(running);  // other rulesets' alerts are never raised again
     spdlog::info("read back {} alert(s) written after checkpoint {}", impl->read_back->read(),
@@ -844,10 +1166,7 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
   if (impl->transactions) {
     impl->txn_sink = std::thread([raw] { raw->RunTransactionalSink(); });
   } else {
-    for (auto& lane : impl->lanes) {
-      Lane* l = lane.get();
-      lane->sink = std::thread([raw, l] { raw->RunSink(*l); });
-    }
+    for (auto& lane : impl->lanes) impl->StartSink(*lane);
   }
   impl->source = std::jthread([raw](std::stop_token stop) { raw->RunSource(stop); });
   return std::unique_ptr<Service>(new Service(std::move(impl)));
@@ -879,6 +1198,7 @@ size_t Service::Ingest(std::vector<std::string> records, std::chrono::millisecon
     i.ingest_queue.push_back(std::move(record));
     ++queued;
   }
+  i.ingested.fetch_add(queued, std::memory_order_relaxed);
   return queued;
 }
 
@@ -903,12 +1223,158 @@ ServiceStats Service::stats() const {
   s.restored_checkpoint = i.restored ? i.restored->id : 0;
   if (i.coordinator != nullptr) s.checkpoints = i.coordinator->figures();
   s.watermark = cep::EventTime::FromMillis(i.watermark.load());
+  s.ingested = i.ingested.load();
+  s.restored = true;  // Start restores before it returns
+  s.consuming = i.consuming.load();
+  {
+    std::lock_guard lock(i.figures_mutex);
+    s.partitions = i.partition_figures;
+  }
+  s.alert_latency = i.alert_latency.Read();
+  std::lock_guard lock(i.lanes_mutex);
   for (const auto& lane : i.lanes) {
     for (uint32_t slot = 0; slot < lane->pool->slots(); ++slot) {
       s.queue_depths.push_back(lane->pool->queue_depth(slot));
     }
+    const cep::Program& program = *lane->ruleset.program;
+    const std::vector<cep::RuleStats> live = lane->pool->live_rule_stats(program);
+    std::map<std::string, std::array<uint64_t, 3>> kinds;
+    {
+      std::lock_guard kinds_lock(lane->kinds_mutex);
+      kinds = lane->kinds;
+    }
+    for (size_t r = 0; r < program.rules.size(); ++r) {
+      RuleCounters c;
+      c.ruleset = program.ruleset;
+      c.version = program.version;
+      c.mode = lane->shadow ? "shadow" : "live";
+      c.rule = program.rules[r].name;
+      if (r < live.size()) {
+        c.evaluated = live[r].evaluated;
+        c.suppressed = live[r].suppressed;
+        c.late_dropped = live[r].late;
+      }
+      if (auto it = kinds.find(c.rule); it != kinds.end()) {
+        c.matches = it->second[0];
+        c.timeouts = it->second[1];
+        c.windows = it->second[2];
+      }
+      s.rules.push_back(std::move(c));
+    }
   }
   return s;
+}
+
+cep::Result<ActivationReport> Service::Activate(rules::CompiledRuleset ruleset, std::string_view mode,
+                                                std::chrono::milliseconds timeout) {
+  if (mode != "live" && mode != "shadow") {
+    return cep::Unexpected(cep::InvalidArgument("mode must be live or shadow, not '" + std::string(mode) + "'"));
+  }
+  if (!running()) return cep::Unexpected(cep::Unavailable("the service is stopping"));
+  Impl* i = impl_.get();
+  const bool shadow = mode == "shadow";
+  auto done = std::make_shared<Impl::ActivationPromise>();
+  auto future = done->get_future();
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  i->Enqueue([i, ruleset = std::move(ruleset), shadow, done, cancelled]() {
+    if (cancelled->load()) return true;
+    if (!i->CanChangeLanes()) return false;
+    i->DoActivate(ruleset, shadow, done);
+    return true;
+  });
+  if (future.wait_for(timeout) != std::future_status::ready) {
+    cancelled->store(true);  // not started yet: it never will; started: it completes
+    if (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+      return cep::Unexpected(cep::DeadlineExceeded(
+          "the swap did not complete in " + std::to_string(timeout.count()) +
+          " ms (a checkpoint in flight, or slots behind); if it had started it still completes"));
+    }
+  }
+  return future.get();
+}
+
+cep::Status Service::Deactivate(std::string_view name, std::string_view mode,
+                                std::chrono::milliseconds timeout) {
+  if (mode != "live" && mode != "shadow") {
+    return cep::InvalidArgument("mode must be live or shadow, not '" + std::string(mode) + "'");
+  }
+  if (!running()) return cep::Unavailable("the service is stopping");
+  Impl* i = impl_.get();
+  auto done = std::make_shared<std::promise<cep::Status>>();
+  auto future = done->get_future();
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  i->Enqueue([i, name = std::string(name), shadow = mode == "shadow", done, cancelled]() {
+    if (cancelled->load()) return true;
+    if (!i->CanChangeLanes()) return false;
+    done->set_value(i->DoDeactivate(name, shadow));
+    return true;
+  });
+  if (future.wait_for(timeout) != std::future_status::ready) {
+    cancelled->store(true);
+    if (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+      return cep::DeadlineExceeded("the ruleset did not stop in " + std::to_string(timeout.count()) + " ms");
+    }
+  }
+  return future.get();
+}
+
+std::vector<ActiveRuleset> Service::active() const {
+  std::lock_guard lock(impl_->lanes_mutex);
+  std::vector<ActiveRuleset> out;
+  for (const auto& lane : impl_->lanes) {
+    out.push_back({lane->ruleset_name, lane->ruleset.program->version, lane->shadow ? "shadow" : "live",
+                   lane->pool->slots(), lane->ruleset.program});
+  }
+  return out;
+}
+
+cep::Status Service::VisitSlots(SlotVisitor visit, std::chrono::milliseconds timeout) {
+  if (!running()) return cep::Unavailable("the service is stopping");
+  struct Visits {
+    std::mutex mutex;
+    std::condition_variable all_done;
+    size_t remaining = 0;
+    bool started = false;
+  };
+  auto visits = std::make_shared<Visits>();
+  Impl* i = impl_.get();
+  i->Enqueue([i, visits, visit = std::move(visit)]() {
+    size_t total = 0;
+    for (const auto& lane : i->lanes) total += lane->pool->slots();
+    {
+      std::lock_guard lock(visits->mutex);
+      visits->remaining = total;
+      visits->started = true;
+    }
+    visits->all_done.notify_all();
+    for (const auto& lane : i->lanes) {
+      ActiveRuleset info{lane->ruleset_name, lane->ruleset.program->version,
+                         lane->shadow ? "shadow" : "live", lane->pool->slots(), lane->ruleset.program};
+      lane->pool->Visit([visits, visit, info](uint32_t slot, const std::vector<KeyGroup>& groups,
+                                              const SlotRunners& runners) {
+        visit(info, slot, groups, runners);
+        std::lock_guard lock(visits->mutex);
+        if (--visits->remaining == 0) visits->all_done.notify_all();
+      });
+    }
+    return true;
+  });
+  std::unique_lock lock(visits->mutex);
+  if (!visits->all_done.wait_for(lock, timeout,
+                                 [&] { return visits->started && visits->remaining == 0; })) {
+    return cep::DeadlineExceeded("the slots did not answer in " + std::to_string(timeout.count()) + " ms");
+  }
+  return cep::Status();
+}
+
+std::optional<ShadowDiff::Report> Service::shadow_diff(std::string_view name) const {
+  std::lock_guard lock(impl_->lanes_mutex);
+  for (const auto& lane : impl_->lanes) {
+    if (lane->shadow && lane->ruleset_name == name) {
+      if (auto diff = lane->shadow_diff()) return diff->report();
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace engine

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,9 @@
 #include "cep/base/time.h"
 #include "engine/checkpoint/checkpoint_figures.h"
 #include "engine/runtime/service_config.h"
+#include "engine/runtime/slot.h"
+#include "engine/service/latency_histogram.h"
+#include "engine/service/shadow_diff.h"
 #include "rules/compiler.h"
 #include "state/state_store.h"
 
@@ -22,7 +27,8 @@ namespace engine {
 struct ServiceOptions {
   ServiceConfig config;
   std::string bootstrap;  // Kafka to use (config.kafka.brokers, or the embedded broker's)
-  std::vector<rules::CompiledRuleset> rulesets;
+  std::vector<rules::CompiledRuleset> rulesets;         // live at start (may be empty)
+  std::vector<rules::CompiledRuleset> shadow_rulesets;  // in shadow mode at start
   const cep::Clock* clock = nullptr;  // wall time for idle partitions; required
   // Called on each alert after it was handed to the producer (a sink thread;
   // one per ruleset). `cep demo` prints from it; may be empty.
@@ -33,16 +39,6 @@ struct ServiceOptions {
   // Checkpoints (config.state_backend): a store to use instead of the one the
   // backend names, e.g. a memory store that outlives the service in a test.
   state::StateStore* state_store = nullptr;
-};
-
-// A histogram as read: counts per bucket (not cumulative), bucket i holding
-// values <= upper_bounds[i] and above the bound before; the last bucket is +Inf
-// (counts.size() == upper_bounds.size() + 1).
-struct HistogramFigures {
-  std::vector<double> upper_bounds;
-  std::vector<uint64_t> counts;
-  uint64_t count = 0;
-  double sum = 0;
 };
 
 // One rule of one active ruleset lane, since the lane started.
@@ -96,6 +92,34 @@ struct ServiceStats {
   bool consuming = false;  // the input is assigned or the group joined
 };
 
+// What an activation (hot swap) did to each rule of the version swapped in,
+// and to the rules of the version before that it no longer has.
+struct RuleSwapOutcome {
+  std::string rule;
+  std::string state;   // kept | started_empty | removed
+  std::string reason;  // why it started empty (new, changed, ...)
+};
+
+struct ActivationReport {
+  std::string ruleset;
+  uint32_t version = 0;
+  std::string mode;                 // live | shadow
+  std::optional<uint32_t> previous;  // the version it replaced in that mode
+  double pause_ms = 0;              // the longest time a slot spent swapping
+  uint64_t keys_kept = 0;           // key states carried over, over all slots
+  uint64_t keys_dropped = 0;        // of rules that changed or are gone
+  std::vector<RuleSwapOutcome> rules;
+};
+
+// A ruleset version running in one mode (a lane of its own: decoder, slots, sink).
+struct ActiveRuleset {
+  std::string name;
+  uint32_t version = 0;
+  std::string mode;  // live | shadow
+  uint32_t slots = 0;
+  std::shared_ptr<const cep::Program> program;
+};
+
 // `cep serve`'s dataflow (ARCHITECTURE.md "Dataflow"): a Kafka consumer in
 // the input group, decode, per-partition watermarks, one SlotPool per ruleset,
 // and per ruleset a sink thread producing alerts (idempotent producer, key =
@@ -125,6 +149,35 @@ class Service {
   Service& operator=(const Service&) = delete;
 
   void Stop();
+
+  // --- Ruleset lifecycle (REST, issue #6). Each call is carried out by the
+  // source thread between two records (a point in the stream) once no
+  // checkpoint is in flight, and waits up to `timeout` for it. ---
+  //
+  // Runs `ruleset` in `mode` (live | shadow). When a version of that name runs
+  // in that mode already, it is swapped at one point in the stream: every slot
+  // carries over the keys, partial matches and windows of each rule whose
+  // compiled form (Rule::fingerprint) is unchanged, changed and new rules start
+  // empty, and the report says per rule what happened. Otherwise a new lane
+  // starts empty. kFailedPrecondition in transactions mode for a new lane (a
+  // transaction spans a fixed set of lanes: add or remove rulesets by restart).
+  cep::Result<ActivationReport> Activate(rules::CompiledRuleset ruleset, std::string_view mode,
+                                         std::chrono::milliseconds timeout);
+  // Stops running `name` in `mode`: its slots drain (nothing fires early), its
+  // alerts are flushed, its state is dropped. kNotFound when not running.
+  cep::Status Deactivate(std::string_view name, std::string_view mode,
+                         std::chrono::milliseconds timeout);
+  std::vector<ActiveRuleset> active() const;
+  // Calls `visit` on each slot thread of every active lane, after every record
+  // read so far, and waits until all were visited. `visit` runs concurrently on
+  // several slot threads, must not block, and may still run after a timeout:
+  // capture by value.
+  using SlotVisitor = std::function<void(const ActiveRuleset& lane, uint32_t slot,
+                                         const std::vector<KeyGroup>& groups,
+                                         const SlotRunners& runners)>;
+  cep::Status VisitSlots(SlotVisitor visit, std::chrono::milliseconds timeout);
+  // Live shadow diff of `name`, while it runs in shadow mode (nullopt otherwise).
+  std::optional<ShadowDiff::Report> shadow_diff(std::string_view name) const;
 
   // The HTTP ingest hook (POST /v1/events, issue #6): records (the bytes of
   // the input format) that enter the same pipeline as Kafka input, decoded and
