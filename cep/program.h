@@ -42,6 +42,17 @@ struct PatternBody {
   // not_next at the end: a match completes when the next event arrives and is
   // not an X; that event (not part of the match) is the completing one.
   bool ends_in_not_next = false;
+  // What an alert of a rule WITHOUT `emit` carries (rules/README.md, "Alert fields"):
+  // the value of field `slot` in the last event `stage` took, named `name`
+  // ("<stage>.<field>"), for every field the stages' `where` (and the rule's
+  // `where`) compare. Computed once by the compiler, in stage order; the runner
+  // copies the values when an alert fires and skips stages without events.
+  struct ComparedField {
+    StageIndex stage = 0;
+    SlotIndex slot = 0;
+    std::string name;
+  };
+  std::vector<ComparedField> compared_fields = {};
 };
 
 // A velocity rule's body. Per aggregate, the expressions that make its input:

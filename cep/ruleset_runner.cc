@@ -20,6 +20,21 @@ using internal::LastState;
 using internal::PatternIdle;
 using internal::PatternState;
 using internal::StateKind;
+using internal::ToFieldValue;
+
+FieldValue internal::ToFieldValue(const Value& v) {
+  switch (v.type()) {
+    case Type::kNull: return std::monostate();
+    case Type::kBool: return v.bool_value();
+    case Type::kInt: return v.int_value();
+    case Type::kFloat: return v.float_value();
+    case Type::kDecimal: return v.AsDouble();
+    case Type::kString: return std::string(v.string_value());
+    case Type::kTime: return v.time_value().millis();
+    case Type::kDuration: return v.duration_value().millis();
+  }
+  return std::monostate();
+}
 
 namespace {
 
@@ -37,20 +52,6 @@ class StagesView final : public MatchView {
  private:
   const std::vector<std::vector<std::shared_ptr<const Event>>>& stages_;
 };
-
-FieldValue ToFieldValue(const Value& v) {
-  switch (v.type()) {
-    case Type::kNull: return std::monostate();
-    case Type::kBool: return v.bool_value();
-    case Type::kInt: return v.int_value();
-    case Type::kFloat: return v.float_value();
-    case Type::kDecimal: return v.AsDouble();
-    case Type::kString: return std::string(v.string_value());
-    case Type::kTime: return v.time_value().millis();
-    case Type::kDuration: return v.duration_value().millis();
-  }
-  return std::monostate();
-}
 
 // Per-call evaluation scratch shared by the helpers below; lives in the .cc so
 // the header stays free of expression internals.
@@ -337,6 +338,13 @@ void RulesetRunner::EmitMatches(uint32_t r, uint32_t key, KeyState& state,
         alert.fields.emplace_back(field.name, ToFieldValue(field.expr->Evaluate(scratch.ctx)));
       }
       scratch.ctx.match = nullptr;
+    } else {
+      // No emit: the values the conditions compared, from each stage's last event.
+      for (const PatternBody::ComparedField& field : body.compared_fields) {
+        if (field.stage >= alert.stages.size() || alert.stages[field.stage].empty()) continue;
+        alert.fields.emplace_back(field.name,
+                                  ToFieldValue(alert.stages[field.stage].back()->field(field.slot)));
+      }
     }
     Deliver(r, state, std::move(alert), out);
   }

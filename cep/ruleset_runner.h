@@ -15,16 +15,13 @@
 #include "cep/base/time.h"
 #include "cep/event.h"
 #include "cep/event_time_buffer.h"
+#include "cep/field_value.h"
+#include "cep/key_explanation.h"
 #include "cep/program.h"
 
 namespace cep {
 
 struct KeyState;
-
-// A value an alert carries (emit fields, window aggregates), owned: the events
-// and scratch memory an expression read from do not outlive the evaluation.
-// Decimals become doubles; times and durations integer milliseconds.
-using FieldValue = std::variant<std::monostate, bool, int64_t, double, std::string>;
 
 // What a rule raised, before the engine gives it a wire form (cep::v1::Alert).
 struct RuleAlert {
@@ -37,6 +34,9 @@ struct RuleAlert {
   // for alerts fired by the watermark.
   std::shared_ptr<const Event> event;
   std::vector<std::vector<std::shared_ptr<const Event>>> stages;  // patterns, by StageIndex
+  // Window alerts: the aggregates (or the emit fields). Pattern alerts: the emit
+  // fields; without `emit`, the fields the stages' conditions compared
+  // (PatternBody::compared_fields), from each stage's last event.
   std::vector<std::pair<std::string, FieldValue>> fields;
 };
 
@@ -114,6 +114,14 @@ class RulesetRunner {
   const Program& program() const { return *program_; }
   // Keys with live state, over all rules.
   size_t key_count() const;
+
+  // The live state of one key (its text as alerts carry it, RuleAlert::key: `key
+  // F, G` joined by '|', "" for `key none`) across every rule: partial matches,
+  // window aggregates, suppression (cep/key_explanation.h). Empty `rules` when no
+  // rule holds state for it. Read-only: matching, timers and snapshots are not
+  // affected. Cost: a lookup per key table, the key's states, and one pass over
+  // the events buffered for the watermark (ruleset_runner_explain.cc).
+  KeyExplanation Explain(std::string_view key) const;
 
   // --- Checkpoints (ARCHITECTURE.md "Fault tolerance"; format: cep/README.md) ---
   // Starts a snapshot of the runner's state as of now, while it keeps running:

@@ -396,6 +396,51 @@ cep::Quantifier ToQuantifier(const StageQuantifier& q) {
   return out;
 }
 
+// The fields one condition compares, as (stage, slot): names of the current
+// event count for `stage`, `other.field` for `other`. Aggregates over a stage
+// (`sum(small.amount)`) and consts are not single values of an event: skipped.
+void AddComparedFields(const Expr* expr, uint32_t stage,
+                       std::vector<std::vector<cep::SlotIndex>>& by_stage) {
+  if (expr == nullptr) return;
+  const Resolution& r = expr->resolved;
+  if (expr->kind == ExprKind::kCall && r.ref == RefKind::kStageAggregate) return;
+  if (expr->kind == ExprKind::kName) {
+    uint32_t owner = stage;
+    if (r.ref == RefKind::kStageField) {
+      owner = r.stage;
+    } else if (r.ref != RefKind::kField && r.ref != RefKind::kAttr) {
+      return;
+    }
+    if (owner >= by_stage.size()) return;
+    std::vector<cep::SlotIndex>& slots = by_stage[owner];
+    if (std::find(slots.begin(), slots.end(), r.slot) == slots.end()) slots.push_back(r.slot);
+    return;
+  }
+  for (const auto& arg : expr->args) AddComparedFields(arg.get(), stage, by_stage);
+  AddComparedFields(expr->filter.get(), stage, by_stage);
+}
+
+// PatternBody::compared_fields of a rule without `emit`: per positive stage, the
+// fields of its `where`, then those of the rule's `where`, by first appearance.
+std::vector<cep::PatternBody::ComparedField> ComparedFields(const Rule& rule,
+                                                            const cep::Schema& schema) {
+  const std::vector<PatternStage>& stages = rule.pattern->stages;
+  std::vector<std::vector<cep::SlotIndex>> by_stage(stages.size());
+  for (uint32_t i = 0; i < stages.size(); ++i) {
+    if (stages[i].op == StageOp::kNotNext || stages[i].op == StageOp::kNotFollowedBy) continue;
+    AddComparedFields(stages[i].where.get(), i, by_stage);
+    AddComparedFields(rule.where.get(), i, by_stage);
+  }
+  std::vector<cep::PatternBody::ComparedField> out;
+  for (uint32_t i = 0; i < stages.size(); ++i) {
+    for (cep::SlotIndex slot : by_stage[i]) {
+      out.push_back({static_cast<cep::StageIndex>(i), slot,
+                     stages[i].name.name + "." + schema.field(slot).name});
+    }
+  }
+  return out;
+}
+
 bool Compiler::CompilePattern(const Rule& rule, cep::Rule& out) {
   const PatternSpec& spec = *rule.pattern;
   auto pattern = std::make_shared<cep::Pattern>();
@@ -439,8 +484,10 @@ bool Compiler::CompilePattern(const Rule& rule, cep::Rule& out) {
     return false;
   }
   const cep::StageKind last = pattern->stages.back().kind;
-  out.body = cep::PatternBody{std::move(nfa).value(), last == cep::StageKind::kNotFollowedBy,
-                              last == cep::StageKind::kNotNext};
+  cep::PatternBody body{std::move(nfa).value(), last == cep::StageKind::kNotFollowedBy,
+                        last == cep::StageKind::kNotNext};
+  if (!rule.emit) body.compared_fields = ComparedFields(rule, schema_);
+  out.body = std::move(body);
   return true;
 }
 

@@ -22,5 +22,6 @@ void AddServeCommand(CLI::App& app, Action& action);
 void AddDemoCommand(CLI::App& app, Action& action);
 void AddBenchCommand(CLI::App& app, Action& action);
 void AddSavepointCommand(CLI::App& app, Action& action);
+void AddRulesetsCommand(CLI::App& app, Action& action);
 
 }  // namespace api

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -50,6 +51,7 @@ struct ReplayOptions {
   // Arrive with the backtesting issue (#7); refused plainly until then.
   std::string html;
   std::vector<std::string> set, sweep;
+  std::string progress;  // --progress FILE: progress JSON, replaced atomically (replay jobs)
 };
 
 using Clock = std::chrono::steady_clock;
@@ -65,6 +67,48 @@ cep::Result<std::string> ReadFile(const std::string& path) {
   text << in.rdbuf();
   return text.str();
 }
+
+// `--progress FILE`: one JSON object, replaced atomically (write a temporary
+// file next to it, then rename) so a reader (api/replay_jobs) never sees half of
+// one. Written at the start, about every 250 ms while reading, and at the end.
+class ProgressFile {
+ public:
+  explicit ProgressFile(const ReplayOptions& o) : path_(o.progress) {
+    std::error_code ec;
+    if (!path_.empty() && o.input != "-" && std::filesystem::is_regular_file(o.input, ec)) {
+      bytes_total_ = std::filesystem::file_size(o.input, ec);
+      if (ec) bytes_total_ = 0;
+    }
+  }
+  // Cheap enough per event: looks at the clock every 4096 events only.
+  void MaybeWrite(const engine::ReplayInput& input) {
+    if (path_.empty() || ++calls_ % 4096 != 0) return;
+    if (Clock::now() - last_ < std::chrono::milliseconds(250)) return;
+    Write(input, false);
+  }
+  void Write(const engine::ReplayInput& input, bool done) {
+    if (path_.empty()) return;
+    last_ = Clock::now();
+    const nlohmann::json json = {{"events", input.events()},
+                                 {"bytes_read", input.bytes_read()},
+                                 {"bytes_total", bytes_total_},
+                                 {"done", done}};
+    const std::string tmp = path_ + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << json.dump() << "\n";
+      if (!out) return;  // progress is best effort: the replay itself goes on
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path_, ec);
+  }
+
+ private:
+  std::string path_;
+  uint64_t bytes_total_ = 0;  // 0: unknown (stdin, a pipe)
+  uint64_t calls_ = 0;
+  Clock::time_point last_ = Clock::now();
+};
 
 // Options of the interface that later issues build: say so instead of ignoring them.
 int RefuseUnbuilt(const ReplayOptions& o) {
@@ -475,6 +519,9 @@ int RunPass(const ReplayOptions& o, const Pass& pass) {
   const bool explicit_watermarks = (*input)->has_explicit_watermarks();
   cep::EventTime max_ts = cep::EventTime::Min();
   const bool progress = isatty(STDERR_FILENO) != 0;
+  std::optional<ProgressFile> progress_file;
+  if (!pass.quiet) progress_file.emplace(o);
+  if (progress_file) progress_file->Write(**input, false);
   engine::ReplayRecord record;
   // Feedback reports due by `up_to` enter before the watermark passes them:
   // on time, like any event (their ts is past every earlier watermark).
@@ -525,6 +572,7 @@ int RunPass(const ReplayOptions& o, const Pass& pass) {
       route_feedback(max_ts);
       pool.AdvanceWatermark(max_ts - *out_of_orderness - cep::Duration::Millis(1));
     }
+    if (progress_file) progress_file->MaybeWrite(**input);
     if (progress && (*input)->events() % 1'000'000 == 0) {
       std::fprintf(stderr, "\rcep replay: %llu events, %.0f events/s",
                    static_cast<unsigned long long>((*input)->events()),
@@ -543,6 +591,7 @@ int RunPass(const ReplayOptions& o, const Pass& pass) {
   }
   collector.join();
   out->flush();
+  if (progress_file) progress_file->Write(**input, true);
   if (!input_ok) {
     std::cerr << "cep replay: " << o.input << ": " << (*input)->status().message()
               << " (after " << (*input)->events() << " events; alerts so far were written)\n";
@@ -628,6 +677,9 @@ void AddReplayCommand(CLI::App& app, Action& action) {
   command->add_option("--set", o->set,
                       "NAME=VALUE: replace const NAME's value (repeatable), e.g. --set LARGE=400");
   command->add_option("--sweep", o->sweep, "RULE.CONST=FROM..TO:STEP sweeps (issue #7)");
+  command->add_option("--progress", o->progress,
+                      "progress JSON to FILE, replaced atomically about every 250 ms: "
+                      "{\"events\", \"bytes_read\", \"bytes_total\", \"done\"}");
   command->footer(
       "Alerts are written in order of ts, then rule, key and alert_id; the same input and\n"
       "ruleset give byte-identical output. A summary goes to stderr.");

@@ -57,6 +57,14 @@ const KeySpec kKeys[] = {
     {"data_dir", [](ServiceConfig& c) -> Field { return &c.data_dir; }},
     {"state_backend", [](ServiceConfig& c) -> Field { return &c.state_backend; }},
     {"rest_address", [](ServiceConfig& c) -> Field { return &c.rest_address; }},
+    {"rest_tokens", [](ServiceConfig& c) -> Field { return &c.rest_tokens; }},
+    {"rest_tls_cert", [](ServiceConfig& c) -> Field { return &c.rest_tls_cert; }},
+    {"rest_tls_key", [](ServiceConfig& c) -> Field { return &c.rest_tls_key; }},
+    {"rest_max_body_bytes", [](ServiceConfig& c) -> Field { return &c.rest_max_body_bytes; }},
+    {"rest_max_connections", [](ServiceConfig& c) -> Field { return &c.rest_max_connections; }},
+    {"rest_timeout", [](ServiceConfig& c) -> Field { return &c.rest_timeout; }},
+    {"rest_threads", [](ServiceConfig& c) -> Field { return &c.rest_threads; }},
+    {"replay_input_dir", [](ServiceConfig& c) -> Field { return &c.replay_input_dir; }},
     {"id_field", [](ServiceConfig& c) -> Field { return &c.id_field; }},
     {"log_level", [](ServiceConfig& c) -> Field { return &c.log_level; }},
 };
@@ -572,6 +580,37 @@ std::vector<Invalid> Check(const ServiceConfig& c) {
   }
   if (auto problem = CheckHostPort(c.rest_address, /*allow_port_zero=*/true)) {
     out.push_back({"rest_address", "rest_address: " + *problem});
+  }
+  for (const auto& [token, scope] : c.rest_tokens) {
+    // The token itself never goes into a message: it is a secret.
+    if (scope != "read" && scope != "admin") {
+      out.push_back({"rest_tokens", "rest_tokens: a token's scope must be read or admin, got '" +
+                                        scope + "'"});
+    }
+    if (token.size() < 16) {
+      out.push_back({"rest_tokens", "rest_tokens: a token is shorter than 16 characters (use "
+                                    "e.g. `openssl rand -hex 32`)"});
+    }
+  }
+  if (c.rest_tls_cert.empty() != c.rest_tls_key.empty()) {
+    out.push_back({"rest_tls_cert", "rest_tls_cert, rest_tls_key: give both for HTTPS, or neither"});
+  }
+  if (c.rest_max_body_bytes < 1024) {
+    out.push_back({"rest_max_body_bytes", "rest_max_body_bytes: must be at least 1024, got " +
+                                              std::to_string(c.rest_max_body_bytes)});
+  }
+  if (c.rest_max_connections < 1) {
+    out.push_back({"rest_max_connections", "rest_max_connections: must be at least 1"});
+  }
+  CheckDuration("rest_timeout", c.rest_timeout, out);
+  if (c.rest_timeout == cep::Duration::Zero()) {
+    out.push_back({"rest_timeout", "rest_timeout: must be more than 0"});
+  }
+  if (c.rest_threads < 1 || c.rest_threads > 64) {
+    out.push_back({"rest_threads", "rest_threads: must be 1..64, got " + std::to_string(c.rest_threads)});
+  }
+  if (c.replay_input_dir.empty()) {
+    out.push_back({"replay_input_dir", "replay_input_dir: must not be empty"});
   }
   if (c.id_field.empty()) out.push_back({"id_field", "id_field: must not be empty"});
   static const std::set<std::string, std::less<>> kLevels = {"trace", "debug",    "info", "warn",

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,6 +94,17 @@ enum class StateKind : uint8_t { kPattern, kLast, kFiring };
 inline PatternState& AsPattern(KeyState& state) { return static_cast<PatternState&>(state); }
 inline LastState& AsLast(KeyState& state) { return static_cast<LastState&>(state); }
 inline FiringState& AsFiring(KeyState& state) { return static_cast<FiringState&>(state); }
+inline const PatternState& AsPattern(const KeyState& state) {
+  return static_cast<const PatternState&>(state);
+}
+inline const LastState& AsLast(const KeyState& state) { return static_cast<const LastState&>(state); }
+inline const FiringState& AsFiring(const KeyState& state) {
+  return static_cast<const FiringState&>(state);
+}
+
+// An alert field's value (ruleset_runner.cc): strings copied, decimals as doubles,
+// times and durations as integer milliseconds.
+FieldValue ToFieldValue(const Value& v);
 
 inline bool PatternIdle(const PatternState& s) {
   return s.nfa.partial_match_count() + s.nfa.held_match_count() == 0;
@@ -116,6 +128,17 @@ class RulesetRunner::KeyTable {
   void Prefetch(std::string_view key) const {
     const uint64_t hash = std::hash<std::string_view>{}(key);
     __builtin_prefetch(&index_[hash & (index_.size() - 1)]);
+  }
+
+  // The id of `key` when the table has it; never adds (RulesetRunner::Explain).
+  std::optional<uint32_t> Find(std::string_view key) const {
+    const uint64_t hash = std::hash<std::string_view>{}(key);
+    const size_t mask = index_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& slot = index_[i];
+      if (slot.id == kEmpty) return std::nullopt;
+      if (slot.hash == hash && keys_[slot.id] == key) return slot.id;
+    }
   }
 
   // The id of `key`, added with no holders when new.

@@ -59,6 +59,18 @@ class NfaMatcher {
   void AdvanceTime(EventTime t, std::vector<Match>& out);
 
   size_t partial_match_count() const { return partials_.size(); }
+
+  // A live partial match, for inspection (RulesetRunner::Explain).
+  struct PartialMatch {
+    EventTime start;  // the first event's ts
+    uint64_t start_seq = 0;
+    // The events taken so far, by StageIndex, in acceptance order (like Match::stages).
+    std::vector<std::vector<std::shared_ptr<const Event>>> stages;
+  };
+  // The live partial matches, oldest first (by first event (ts, seq)). Runs that
+  // took the same events and differ only in their NFA state are listed once.
+  // Read-only; costs the events of the runs.
+  std::vector<PartialMatch> PartialMatches() const;
   // Matches completed but held back behind an earlier-starting partial (§8).
   size_t held_match_count() const { return held_.size(); }
   const NfaStats& stats() const { return stats_; }

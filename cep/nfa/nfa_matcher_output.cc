@@ -4,6 +4,7 @@
 // NFA.processMatchesAccordingToSkipStrategy and NFA.advanceTime.
 #include <algorithm>
 #include <memory>
+#include <unordered_set>
 
 #include "cep/nfa/nfa_matcher.h"
 
@@ -59,6 +60,25 @@ Match NfaMatcher::Materialize(uint32_t node, Match::Kind kind, EventTime ts) con
     match.stages[s][--fill[s]] = buffer_.shared_event_of(n);
   }
   return match;
+}
+
+std::vector<NfaMatcher::PartialMatch> NfaMatcher::PartialMatches() const {
+  std::vector<const Run*> runs;
+  runs.reserve(partials_.size());
+  for (const Run& run : partials_) {
+    if (run.node != SharedBuffer::kNil) runs.push_back(&run);
+  }
+  std::stable_sort(runs.begin(), runs.end(),
+                   [](const Run* a, const Run* b) { return StartsBefore(*a, *b); });
+  // A path is identified by its last node (shared_buffer.h): equal nodes, equal events.
+  std::unordered_set<uint32_t> seen;
+  std::vector<PartialMatch> out;
+  for (const Run* run : runs) {
+    if (!seen.insert(run->node).second) continue;
+    Match path = Materialize(run->node, Match::Kind::kMatch, run->start_ts);
+    out.push_back({run->start_ts, run->start_seq, std::move(path.stages)});
+  }
+  return out;
 }
 
 // no_skip emits everything at once, in order of first event (Flink's doProcess);

@@ -142,6 +142,13 @@ WindowResult FiringWindowState::Finish(const OpenWindow& window) const {
   return result;
 }
 
+std::vector<WindowResult> FiringWindowState::OpenWindows() const {
+  std::vector<WindowResult> out;
+  out.reserve(windows_.size());
+  for (const OpenWindow& window : windows_) out.push_back(Finish(window));
+  return out;
+}
+
 EventTime FiringWindowState::NextDeadline() const {
   if (windows_.empty()) return EventTime::Max();
   return EventTime::FromMillis(windows_.front().end - 1);

@@ -54,6 +54,9 @@ class FiringWindowState {
   EventTime NextDeadline() const;
   bool empty() const { return windows_.empty(); }
   size_t open_window_count() const { return windows_.size(); }
+  // For inspection (RulesetRunner::Explain), read-only: every open window with
+  // its aggregates so far (what it would fire with now), in order of start.
+  std::vector<WindowResult> OpenWindows() const;
   EventTime watermark() const { return watermark_; }
 
   // Memory held for this key: the object plus its heap.

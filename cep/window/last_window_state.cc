@@ -51,6 +51,16 @@ EventTime LastWindowState::NextDeadline() const {
   return EventTime::FromMillis(latest) + spec_->size();
 }
 
+EventTime LastWindowState::latest() const {
+  if (entries_.empty()) return EventTime::Min();
+  return EventTime::FromMillis(static_cast<int64_t>(entries_.Back(spec_->row_words())[0]));
+}
+
+void LastWindowState::CurrentValues(std::span<Value> results) const {
+  CHECK(results.size() == spec_->aggregate_count(), "one result per aggregate");
+  WriteResults(results);
+}
+
 void LastWindowState::Append(EventTime ts, std::span<const AggregateInput> inputs) {
   const uint32_t width = spec_->row_words();
   uint64_t* row = entries_.PushBack(width);

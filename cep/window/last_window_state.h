@@ -54,6 +54,13 @@ class LastWindowState {
   bool empty() const { return entries_.empty(); }
   size_t entry_count() const { return entries_.size(); }
 
+  // For inspection (RulesetRunner::Explain), read-only: the ts of the key's latest
+  // entry (Min when empty), and the aggregates over the entries kept, as the latest
+  // OnEvent returned them (unless AdvanceWatermark evicted entries since), one per
+  // aggregate in spec order (CHECK).
+  EventTime latest() const;
+  void CurrentValues(std::span<Value> results) const;
+
   // Memory held for this key: the object plus its heap (ring, slots, deques, maps).
   size_t ByteSize() const;
 

@@ -61,6 +61,17 @@ struct ServiceConfig {
   // are committed to the consumer group on a clean stop only).
   std::string state_backend = "rocksdb";
   std::string rest_address = "127.0.0.1:8080";  // host:port of the REST API; port 0 = any
+  // REST API bearer tokens: token -> scope (read | admin). None configured:
+  // `cep serve` generates an admin token into <data_dir>/api-token at start.
+  std::map<std::string, std::string> rest_tokens;
+  std::string rest_tls_cert;  // PEM certificate chain; with rest_tls_key: HTTPS only
+  std::string rest_tls_key;   // PEM private key
+  size_t rest_max_body_bytes = 1 << 20;           // larger request bodies: 413
+  size_t rest_max_connections = 256;              // more at once: 503
+  cep::Duration rest_timeout = cep::Duration::Seconds(30);  // reading a request, writing a response
+  int rest_threads = 2;                           // the REST server's own threads
+  // POST /v1/replays reads input files only under this directory.
+  std::string replay_input_dir = ".";
   std::string id_field = "id";                  // event field naming events in alerts
   std::string log_level = "info";  // trace | debug | info | warn | error | critical | off
 

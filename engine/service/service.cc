@@ -50,6 +50,7 @@ struct Lane {
   bool shadow = false;
   rules::CompiledRuleset ruleset;  // written by the source thread under lanes_mutex
   std::unique_ptr<RecordDecoder> decoder;
+  std::unique_ptr<RecordDecoder> json_decoder;  // HTTP ingest sends JSON whatever the input format
   std::unique_ptr<SlotPool> pool;
   std::unique_ptr<kafka::Producer> producer;  // owned by the sink thread once started
   std::thread sink;
@@ -213,9 +214,13 @@ struct Service::Impl {
   // HTTP ingest: any thread appends, the source thread takes the lot per loop.
   std::mutex ingest_mutex;
   std::condition_variable ingest_space;
-  std::vector<std::string> ingest_queue;  // guarded by ingest_mutex
-  bool ingest_closed = false;             // guarded by ingest_mutex: stopping
-  std::vector<std::string> ingesting;     // source thread
+  struct IngestRecord {
+    std::string value;
+    bool json = false;  // else the input format
+  };
+  std::vector<IngestRecord> ingest_queue;  // guarded by ingest_mutex
+  bool ingest_closed = false;              // guarded by ingest_mutex: stopping
+  std::vector<IngestRecord> ingesting;     // source thread
   int64_t ingest_offset = 0;              // source thread
   mutable std::mutex error_mutex;
   cep::Status error;  // guarded by error_mutex
@@ -423,22 +428,22 @@ struct Service::Impl {
     }
     if (ingesting.empty() && !close) return;
     ingest_space.notify_all();
-    for (const std::string& value : ingesting) {
+    for (const IngestRecord& ingested_record : ingesting) {
       kafka::Record record;
       record.topic = "http";
       record.partition = Service::kIngestPartition;
       record.offset = ingest_offset++;
-      record.value = value;
-      OnRecord(record, now);
+      record.value = ingested_record.value;
+      OnRecord(record, now, ingested_record.json);
     }
     ingesting.clear();
   }
 
-  void OnRecord(const kafka::Record& record, cep::WallTime now) {
+  void OnRecord(const kafka::Record& record, cep::WallTime now, bool json = false) {
     records.fetch_add(1, std::memory_order_relaxed);
     if (record.partition != Service::kIngestPartition) next_offsets[record.partition] = record.offset + 1;
     Lane& first = *lanes.front();
-    auto event = first.decoder->Decode(record.value, first.seq);
+    auto event = (json ? first.json_decoder : first.decoder)->Decode(record.value, first.seq);
     if (!event) {
       DeadLetter(record, event.error().message());
       return;
@@ -454,7 +459,7 @@ struct Service::Impl {
     events.fetch_add(1, std::memory_order_relaxed);
     for (size_t i = 1; i < lanes.size(); ++i) {
       Lane& lane = *lanes[i];
-      auto own = lane.decoder->Decode(record.value, lane.seq++);
+      auto own = (json ? lane.json_decoder : lane.decoder)->Decode(record.value, lane.seq++);
       if (!own) continue;
       own->set_partition(record.partition);
       lane.pool->Route(std::make_shared<const cep::Event>(std::move(*own)));
@@ -869,6 +874,8 @@ struct Service::Impl {
     lane->ruleset = ruleset;
     lane->decoder = std::make_unique<RecordDecoder>(lane->ruleset, format, config.id_field,
                                                     options.max_record_bytes);
+    lane->json_decoder = std::make_unique<RecordDecoder>(
+        lane->ruleset, RecordDecoder::Format::kJson, config.id_field, options.max_record_bytes);
     SlotPoolOptions pool_options;
     pool_options.slots = SlotCount(config.slots);
     pool_options.queue_capacity = config.queue_capacity;
@@ -993,6 +1000,8 @@ struct Service::Impl {
     report.rules = CompareRules(before.get(), next);
     lane->decoder = std::make_unique<RecordDecoder>(ruleset, format, options.config.id_field,
                                                     options.max_record_bytes);
+    lane->json_decoder = std::make_unique<RecordDecoder>(
+        ruleset, RecordDecoder::Format::kJson, options.config.id_field, options.max_record_bytes);
     {
       std::lock_guard lock(lanes_mutex);
       lane->ruleset = ruleset;
@@ -1185,8 +1194,52 @@ void Service::Stop() {
 
 bool Service::running() const { return impl_->running.load(); }
 
+namespace {
+
+size_t Enqueue(Service::Impl& i, std::vector<std::string> records, bool json,
+               std::chrono::milliseconds timeout);
+
+}  // namespace
+
 size_t Service::Ingest(std::vector<std::string> records, std::chrono::milliseconds timeout) {
-  Impl& i = *impl_;
+  return Enqueue(*impl_, std::move(records), /*json=*/false, timeout);
+}
+
+Service::IngestResult Service::IngestJson(std::vector<std::string> lines,
+                                          std::chrono::milliseconds timeout) {
+  IngestResult result;
+  rules::CompiledRuleset ruleset;
+  {
+    std::lock_guard lock(impl_->lanes_mutex);
+    if (impl_->lanes.empty()) {
+      result.no_ruleset = true;
+      return result;
+    }
+    ruleset = impl_->lanes.front()->ruleset;  // the lane whose decoder decides, as for Kafka input
+  }
+  // Checked here, on the caller's thread, so that each line gets its error at
+  // once; the source thread decodes the accepted ones again in order.
+  RecordDecoder decoder(ruleset, RecordDecoder::Format::kJson, impl_->options.config.id_field,
+                        impl_->options.max_record_bytes);
+  std::vector<std::string> accepted;
+  for (size_t line = 0; line < lines.size(); ++line) {
+    auto event = decoder.Decode(lines[line], 0);
+    if (!event) {
+      result.rejected.emplace_back(line, event.error().message());
+    } else {
+      accepted.push_back(std::move(lines[line]));
+    }
+  }
+  const size_t offered = accepted.size();
+  result.accepted = Enqueue(*impl_, std::move(accepted), /*json=*/true, timeout);
+  result.timed_out = result.accepted < offered;
+  return result;
+}
+
+namespace {
+
+size_t Enqueue(Service::Impl& i, std::vector<std::string> records, bool json,
+               std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   size_t queued = 0;
   std::unique_lock lock(i.ingest_mutex);
@@ -1195,12 +1248,14 @@ size_t Service::Ingest(std::vector<std::string> records, std::chrono::millisecon
       return i.ingest_queue.size() < i.options.ingest_capacity || i.ingest_closed;
     });
     if (!space || i.ingest_closed) break;
-    i.ingest_queue.push_back(std::move(record));
+    i.ingest_queue.push_back({std::move(record), json});
     ++queued;
   }
   i.ingested.fetch_add(queued, std::memory_order_relaxed);
   return queued;
 }
+
+}  // namespace
 
 cep::Status Service::error() const {
   std::lock_guard lock(impl_->error_mutex);

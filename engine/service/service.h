@@ -187,6 +187,17 @@ class Service {
   // (backpressure), for at most `timeout`: returns how many were queued.
   static constexpr int32_t kIngestPartition = -1;
   size_t Ingest(std::vector<std::string> records, std::chrono::milliseconds timeout);
+  // POST /v1/events: JSON objects (one per line), whatever the input format.
+  // Each is checked against the schema of the first active ruleset (the one
+  // that decides for Kafka input too): a bad one is rejected with its reason,
+  // the rest are queued as Ingest does.
+  struct IngestResult {
+    size_t accepted = 0;
+    std::vector<std::pair<size_t, std::string>> rejected;  // (line index, reason)
+    bool timed_out = false;    // the queue stayed full: not every good line was taken
+    bool no_ruleset = false;   // nothing runs: nothing was taken
+  };
+  IngestResult IngestJson(std::vector<std::string> lines, std::chrono::milliseconds timeout);
 
   ServiceStats stats() const;
   // The first error that stopped the service by itself (OK while running well).
