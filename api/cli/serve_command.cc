@@ -3,7 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -18,6 +20,11 @@
 #include "api/proto/alert_json.h"
 #include "api/system_clock.h"
 #include "engine/service/service.h"
+#include "api/registry/ruleset_registry.h"
+#include "api/replay_jobs/replay_jobs.h"
+#include "api/server/api_server.h"
+#include "api/server/registry_seed.h"
+#include "state/state_store.h"
 
 namespace api {
 namespace {
@@ -55,6 +62,15 @@ class AlertLines {
   std::ostream* out_ = nullptr;
 };
 
+// --print-config without the secrets.
+engine::ServiceConfig Redacted(engine::ServiceConfig config) {
+  std::map<std::string, std::string> tokens;
+  size_t n = 0;
+  for (const auto& [token, scope] : config.rest_tokens) tokens["<redacted-" + std::to_string(++n) + ">"] = scope;
+  config.rest_tokens = std::move(tokens);
+  return config;
+}
+
 int RunServe(const ServiceConfigFlags& flags, const std::string& alerts_out) {
   ShutdownSignal shutdown;  // before any thread starts
   auto config = LoadServiceConfig(ServiceConfigSourcesFromFlags(flags));
@@ -63,29 +79,52 @@ int RunServe(const ServiceConfigFlags& flags, const std::string& alerts_out) {
     return kExitUserError;
   }
   if (flags.print_config) {
-    std::cout << ServiceConfigToYaml(*config);
+    std::cout << ServiceConfigToYaml(Redacted(*config));
     return kExitOk;
   }
   spdlog::set_level(spdlog::level::from_str(config->log_level));
-  if (config->rulesets.empty()) {
-    std::cerr << "cep serve: no rulesets to run: give --rules FILE or list them under "
-                 "'rulesets:' in the config\n";
-    return kExitUserError;
-  }
   auto sources = ReadRulesetFiles(config->rulesets);
   if (!sources) {
     std::cerr << "cep serve: " << sources.error().message() << "\n";
     return kExitUserError;
   }
-  auto compiled = CompileRulesets(*sources);
-  if (!compiled) return kExitUserError;
+  // Stored ruleset versions live in their own RocksDB under data_dir: they
+  // survive restarts whatever the state backend.
+  std::error_code made;
+  std::filesystem::create_directories(config->data_dir, made);
+  if (made) {
+    std::cerr << "cep serve: cannot create data_dir '" << config->data_dir << "': " << made.message() << "\n";
+    return kExitUserError;
+  }
+  auto registry_store = state::OpenRocksDbStore(std::filesystem::path(config->data_dir) / "registry");
+  if (!registry_store) {
+    std::cerr << "cep serve: " << registry_store.error().message() << "\n";
+    return kExitUserError;
+  }
+  SystemClock clock;
+  auto registry = registry::RulesetRegistry::Open(registry_store->get(), &clock);
+  if (!registry) {
+    std::cerr << "cep serve: " << registry.error().message() << "\n";
+    return kExitUserError;
+  }
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const RulesetSource& source : *sources) files.emplace_back(source.name, source.text);
+  auto startup = server::SeedRegistry(**registry, files);
+  if (!startup) {
+    std::cerr << "cep serve: " << startup.error().message() << "\n";
+    return kExitUserError;
+  }
+  if (startup->live.empty() && startup->shadow.empty()) {
+    spdlog::warn("no ruleset is active: the input waits until one is (cep rulesets push FILE --activate)");
+  }
   AlertLines alert_lines;
   if (cep::Status opened = alert_lines.Open(alerts_out); !opened.ok()) {
     std::cerr << "cep serve: " << opened.message() << "\n";
     return kExitUserError;
   }
-  SystemClock clock;
-  auto running = StartService(*config, std::move(*compiled), clock, alert_lines.Writer());
+  const size_t active = startup->live.size() + startup->shadow.size();
+  auto running = StartService(*config, std::move(startup->live), clock, alert_lines.Writer(),
+                              std::move(startup->shadow));
   if (!running) {
     std::cerr << "cep serve: " << running.error().message() << "\n";
     return kExitUserError;
@@ -95,9 +134,44 @@ int RunServe(const ServiceConfigFlags& flags, const std::string& alerts_out) {
     std::printf("embedded Kafka broker: %s\n", running->bootstrap.c_str());
     std::fflush(stdout);
   }
-  spdlog::info("serving {} ruleset(s); reading '{}' from {}; alerts to '{}'", config->rulesets.size(),
+  bool generated = false;
+  auto tokens = server::ApiTokens(*config, generated);
+  if (!tokens) {
+    std::cerr << "cep serve: " << tokens.error().message() << "\n";
+    return kExitUserError;
+  }
+  replay_jobs::ReplayJobsOptions jobs_options;
+  jobs_options.cep_binary = "/proc/self/exe";
+  jobs_options.jobs_dir = std::filesystem::path(config->data_dir) / "replays";
+  jobs_options.input_dir = config->replay_input_dir;
+  jobs_options.kafka_bootstrap = running->bootstrap;
+  jobs_options.input_format = config->kafka.input_format;
+  jobs_options.clock = &clock;
+  auto jobs = replay_jobs::ReplayJobs::Create(jobs_options);
+  if (!jobs) {
+    std::cerr << "cep serve: " << jobs.error().message() << "\n";
+    return kExitUserError;
+  }
+  auto context = std::make_unique<server::ApiContext>();
+  context->service = running->service.get();
+  context->registry = registry->get();
+  context->replays = jobs->get();
+  context->clock = &clock;
+  context->version = CEP_VERSION;
+  auto api = server::ApiServer::Start(*config, std::move(context), *tokens);
+  if (!api) {
+    std::cerr << "cep serve: REST API on " << config->rest_address << ": " << api.error().message() << "\n";
+    return kExitUserError;
+  }
+  // The line scripts wait for: where the API listens.
+  std::printf("REST API: %s\n", (*api)->url().c_str());
+  std::fflush(stdout);
+  if (generated) {
+    spdlog::info("no rest_tokens configured: an admin token is in {}/api-token (cep rulesets reads it)",
+                 config->data_dir);
+  }
+  spdlog::info("serving {} active ruleset(s); reading '{}' from {}; alerts to '{}'", active,
                config->kafka.input_topic, running->bootstrap, config->kafka.alerts_topic);
-  spdlog::info("REST API ({}) arrives with issue #6; not served yet", config->rest_address);
   auto next_stats = std::chrono::steady_clock::now() + kStatsEvery;
   while (!shutdown.WaitFor(std::chrono::milliseconds(200))) {
     if (!running->service->running()) break;
@@ -107,6 +181,7 @@ int RunServe(const ServiceConfigFlags& flags, const std::string& alerts_out) {
     }
   }
   if (shutdown.signal() != 0) spdlog::info("signal {}: stopping (drain, flush, commit)", shutdown.signal());
+  (*api)->Stop();  // no request reaches a stopping service
   running->service->Stop();
   spdlog::info("stopped: {}", FormatServiceStats(*running->service));
   const cep::Status error = running->service->error();
@@ -123,7 +198,7 @@ void AddServeCommand(CLI::App& app, Action& action) {
   auto flags = std::make_shared<ServiceConfigFlags>();
   auto alerts_out = std::make_shared<std::string>();
   CLI::App* command = app.add_subcommand(
-      "serve", "run the service: Kafka in, detection, Kafka out (REST API: issue #6)");
+      "serve", "run the service: Kafka in, detection, Kafka out, REST API");
   AddServiceConfigFlags(*command, *flags);
   command->add_option("--alerts-out", *alerts_out,
                       "also write alerts as JSON lines to FILE (appended), or - for stdout");

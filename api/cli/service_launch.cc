@@ -52,7 +52,8 @@ cep::Result<std::vector<rules::CompiledRuleset>> CompileRulesets(
 cep::Result<RunningService> StartService(const engine::ServiceConfig& config,
                                          std::vector<rules::CompiledRuleset> rulesets,
                                          const cep::Clock& clock,
-                                         std::function<void(const cep::v1::Alert&)> on_alert) {
+                                         std::function<void(const cep::v1::Alert&)> on_alert,
+                                         std::vector<rules::CompiledRuleset> shadow) {
   RunningService running;
   running.bootstrap = config.kafka.brokers;
   if (running.bootstrap.empty()) {
@@ -68,6 +69,7 @@ cep::Result<RunningService> StartService(const engine::ServiceConfig& config,
   options.config = config;
   options.bootstrap = running.bootstrap;
   options.rulesets = std::move(rulesets);
+  options.shadow_rulesets = std::move(shadow);
   options.clock = &clock;
   options.on_alert = std::move(on_alert);
   if (running.broker) {

@@ -46,10 +46,12 @@ cep::Result<std::vector<rules::CompiledRuleset>> CompileRulesets(
 cep::Result<std::vector<RulesetSource>> ReadRulesetFiles(const std::vector<std::string>& paths);
 
 // Starts the embedded broker (if config.kafka.brokers is empty) and the service.
+// `shadow`: rulesets that run in shadow mode from the start.
 cep::Result<RunningService> StartService(const engine::ServiceConfig& config,
                                          std::vector<rules::CompiledRuleset> rulesets,
                                          const cep::Clock& clock,
-                                         std::function<void(const cep::v1::Alert&)> on_alert = {});
+                                         std::function<void(const cep::v1::Alert&)> on_alert = {},
+                                         std::vector<rules::CompiledRuleset> shadow = {});
 
 // One line for logs and shutdown summaries.
 std::string FormatServiceStats(const engine::Service& service);
