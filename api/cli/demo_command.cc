@@ -15,6 +15,11 @@
 #include "api/cli/service_launch.h"
 #include "api/cli/shutdown.h"
 #include "api/demo/embedded_rulesets.h"
+#include "api/registry/ruleset_registry.h"
+#include "api/rest/auth.h"
+#include "api/server/api_server.h"
+#include "api/server/registry_seed.h"
+#include "state/state_store.h"
 #include "api/proto/alert_json.h"
 #include "api/proto/transaction.pb.h"
 #include "api/system_clock.h"
@@ -165,8 +170,21 @@ int RunDemo(const DemoOptions& o) {
   for (const EmbeddedRuleset& r : EmbeddedRulesets()) {
     sources.push_back({"rulesets/" + std::string(r.file), std::string(r.text)});
   }
-  auto compiled = CompileRulesets(sources);
-  if (!compiled) return kExitUserError;
+  SystemClock clock;
+  // The demo's registry lives in memory, like its broker: a REST API to try.
+  std::unique_ptr<state::StateStore> registry_store = state::NewMemoryStore();
+  auto registry = registry::RulesetRegistry::Open(registry_store.get(), &clock);
+  if (!registry) {
+    std::cerr << "cep demo: " << registry.error().message() << "\n";
+    return kExitUserError;
+  }
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const RulesetSource& source : sources) files.emplace_back(source.name, source.text);
+  auto compiled = server::SeedRegistry(**registry, files);
+  if (!compiled) {
+    std::cerr << "cep demo: " << compiled.error().message() << "\n";
+    return kExitUserError;
+  }
 
   engine::ServiceConfig config;
   config.kafka.alert_format = "json";  // readable from outside with kcat
@@ -174,19 +192,33 @@ int RunDemo(const DemoOptions& o) {
   config.idle_timeout = cep::Duration::Seconds(2);
   // The embedded broker forgets everything on exit, so the demo's state may too.
   config.state_backend = "none";
-  SystemClock clock;
-  auto running = StartService(config, std::move(*compiled), clock);
+  auto running = StartService(config, std::move(compiled->live), clock);
   if (!running) {
     std::cerr << "cep demo: " << running.error().message() << "\n";
+    return kExitUserError;
+  }
+  config.rest_address = "127.0.0.1:0";
+  const std::string token = rest::TokenAuth::GenerateToken();
+  auto context = std::make_unique<server::ApiContext>();
+  context->service = running->service.get();
+  context->registry = registry->get();
+  context->clock = &clock;
+  context->version = CEP_VERSION;
+  auto api = server::ApiServer::Start(config, std::move(context), {{token, rest::Scope::kAdmin}});
+  if (!api) {
+    std::cerr << "cep demo: REST API: " << api.error().message() << "\n";
     return kExitUserError;
   }
   std::printf(
       "cep demo: %zu example rulesets, %.0f generated transactions/s with injected fraud\n"
       "embedded Kafka broker: %s\n"
       "  watch from outside:  kcat -b %s -t %s -C\n"
+      "REST API: %s  (admin token for this run: %s)\n"
+      "  try:  curl -H 'Authorization: Bearer %s' %s/v1/rulesets\n"
       "  Ctrl-C stops.\n\n",
       sources.size(), o.rate, running->bootstrap.c_str(), running->bootstrap.c_str(),
-      config.kafka.alerts_topic.c_str());
+      config.kafka.alerts_topic.c_str(), (*api)->url().c_str(), token.c_str(), token.c_str(),
+      (*api)->url().c_str());
   std::fflush(stdout);
 
   std::atomic<uint64_t> produced{0}, printed{0};
@@ -204,6 +236,7 @@ int RunDemo(const DemoOptions& o) {
   }
   generator.request_stop();
   generator.join();
+  (*api)->Stop();
   running->service->Stop();
   // Let the printer catch up with what the service produced before it stopped.
   const auto drain_until = std::chrono::steady_clock::now() + std::chrono::seconds(3);

@@ -23,8 +23,6 @@ cep::Result<StartupRulesets> SeedRegistry(registry::RulesetRegistry& registry,
     const bool nothing_live = !info || !info->active.live;
     if (pushed->created || nothing_live) {
       RETURN_IF_ERROR(registry.SetActive(v.name, "live", v.version));
-      spdlog::info("{}: {} version {} from {}, live", v.name, pushed->created ? "stored" : "found",
-                   v.version, path);
     } else if (*info->active.live != v.version) {
       spdlog::info("{}: {} has version {}, but version {} stays live (activated over the API)",
                    v.name, path, v.version, *info->active.live);
