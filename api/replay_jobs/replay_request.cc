@@ -85,7 +85,7 @@ cep::Result<ReplayRequest> ParseReplayRequest(const nlohmann::json& body) {
   if (r.ruleset.empty()) check.Problem("ruleset", "required: the ruleset's name");
   if (check.has("version")) {
     const auto& v = body["version"];
-    if (!v.is_number_unsigned() || v.get<uint64_t>() < 1 || v.get<uint64_t>() > UINT32_MAX) {
+    if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > int64_t{UINT32_MAX}) {
       check.Problem("version", "expected a version number >= 1");
     } else {
       r.version = v.get<uint32_t>();
@@ -116,9 +116,9 @@ cep::Result<ReplayRequest> ParseReplayRequest(const nlohmann::json& body) {
   }
   if (check.has("set")) {
     const auto& set = body["set"];
+    static const nlohmann::json kNone = nlohmann::json::object();
     if (!set.is_object()) check.Problem("set", "expected an object {\"NAME\": value}");
-    for (const auto& [name, value] : set.items()) {
-      if (!set.is_object()) break;
+    for (const auto& [name, value] : (set.is_object() ? set : kNone).items()) {
       if (name.empty() || name.find('=') != std::string::npos || name.find('.') != std::string::npos) {
         check.Problem("set", "'" + name + "' is not a const name");
       } else if (value.is_string()) {

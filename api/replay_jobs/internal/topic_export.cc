@@ -84,6 +84,8 @@ cep::Status ReadPartitions(const TopicExportOptions& o, std::vector<PartitionSpo
   consumer_options.client_id = "cep-replay";
   // The embedded broker holds every fetch for fetch.wait.max.ms (engine/kafka/README.md).
   consumer_options.settings["fetch.wait.max.ms"] = "100";
+  // A replay reads; asking for a topic that does not exist must not create it.
+  consumer_options.settings["allow.auto.create.topics"] = "false";
   ASSIGN_OR_RETURN(auto consumer, kafka::Consumer::Create(consumer_options));
   ASSIGN_OR_RETURN(std::vector<int32_t> partitions,
                    consumer->Partitions(o.topic, std::chrono::seconds(10)));

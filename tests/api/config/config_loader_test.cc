@@ -171,6 +171,14 @@ TEST(ConfigLoaderTest, EveryKeyHasItsEnvironmentVariable) {
   env["CEP_DATA_DIR"] = "/d";
   env["CEP_STATE_BACKEND"] = "memory";
   env["CEP_REST_ADDRESS"] = "h:1";
+  env["CEP_REST_TOKENS"] = "tok-0123456789abcdef=read";
+  env["CEP_REST_TLS_CERT"] = "c.pem";
+  env["CEP_REST_TLS_KEY"] = "k.pem";
+  env["CEP_REST_MAX_BODY_BYTES"] = "4096";
+  env["CEP_REST_MAX_CONNECTIONS"] = "9";
+  env["CEP_REST_TIMEOUT"] = "5s";
+  env["CEP_REST_THREADS"] = "3";
+  env["CEP_REPLAY_INPUT_DIR"] = "/in";
   env["CEP_ID_FIELD"] = "tx";
   env["CEP_LOG_LEVEL"] = "warn";
   ASSERT_EQ(env.size(), ServiceConfigKeys().size()) << "a key without a test value";
@@ -201,6 +209,11 @@ TEST(ConfigLoaderTest, EveryKeyHasItsEnvironmentVariable) {
   EXPECT_NE(loaded->rest_address, defaults.rest_address);
   EXPECT_NE(loaded->id_field, defaults.id_field);
   EXPECT_NE(loaded->log_level, defaults.log_level);
+  EXPECT_EQ(loaded->rest_tokens.at("tok-0123456789abcdef"), "read");
+  EXPECT_EQ(loaded->rest_tls_key, "k.pem");
+  EXPECT_EQ(loaded->rest_max_body_bytes, 4096u);
+  EXPECT_EQ(loaded->rest_timeout, cep::Duration::Seconds(5));
+  EXPECT_EQ(loaded->replay_input_dir, "/in");
 }
 
 TEST(ConfigLoaderTest, FlagsOverrideEnvironment) {

@@ -42,6 +42,11 @@ TEST(ParseReplayRequestTest, ReadsATopicRangeAsMillisOrIsoTime) {
   ASSERT_TRUE(open) << open.error().message();
   EXPECT_EQ(open->from_ms, 0);
   EXPECT_EQ(open->to_ms, std::numeric_limits<int64_t>::max());
+
+  // Built in code, a version is a signed integer: still a version.
+  auto built = ParseReplayRequest(nlohmann::json{{"ruleset", "r"}, {"version", 2}, {"input", "a"}});
+  ASSERT_TRUE(built) << built.error().message();
+  EXPECT_EQ(built->version, 2u);
 }
 
 TEST(ParseReplayRequestTest, NamesEveryBadFieldInOneMessage) {

@@ -129,7 +129,7 @@ TEST(CrashRecoveryTest, KilledAtRandomTheServiceWritesEachAlertOnce) {
   ASSERT_TRUE(producer) << producer.error().message();
 
   const std::vector<std::string> serve = {
-      "serve", "--brokers", bootstrap, "--rules", RulesetPath(kRulesets[0]), "--rules",
+      "serve", "--rest-address", "127.0.0.1:0", "--brokers", bootstrap, "--rules", RulesetPath(kRulesets[0]), "--rules",
       RulesetPath(kRulesets[1]), "--data-dir", (dir / "data").string(), "--checkpoint-interval",
       "500ms", "--slots", "2", "--idle-timeout", "1s", "--set", "kafka.input_format=json", "--set",
       "kafka.alert_format=json"};
