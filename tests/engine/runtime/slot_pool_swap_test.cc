@@ -150,8 +150,12 @@ TEST(SlotPoolSwapTest, ARemovedRuleStopsAndANewRuleStartsEmpty) {
   EXPECT_EQ(after.at("small_then_large"), before.at("small_then_large"));
   // The old rule's alerts stop at the swap; the new one's begin there.
   for (const auto& alert : swapped.alerts) {
-    if (alert.rule() == "everyone_busy") EXPECT_EQ(alert.version(), 2u);
-    if (alert.rule() == "everyone_busier") EXPECT_EQ(alert.version(), 5u);
+    if (alert.rule() == "everyone_busy") {
+      EXPECT_EQ(alert.version(), 2u);
+    }
+    if (alert.rule() == "everyone_busier") {
+      EXPECT_EQ(alert.version(), 5u);
+    }
   }
   EXPECT_LT(after.at("everyone_busy").size(), before.at("everyone_busy").size());
   EXPECT_GT(after.count("everyone_busier"), 0u);
