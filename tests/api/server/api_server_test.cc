@@ -103,7 +103,9 @@ class ApiServerTest : public ::testing::Test {
     options.token = token == nullptr ? "" : token;
     auto response = rest::HttpClient(options).Call(method, target, std::move(body), type);
     EXPECT_TRUE(response.has_value()) << response.error().message();
-    return response.value_or(rest::HttpResponse{.status = 0});
+    rest::HttpResponse failed;
+    failed.status = 0;
+    return response.value_or(failed);
   }
   static json Json(const rest::HttpResponse& r) { return json::parse(r.body, nullptr, false); }
   static std::string ErrorCode(const rest::HttpResponse& r) {
