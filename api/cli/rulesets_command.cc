@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -272,8 +273,12 @@ int Activate(const Remote& remote, const std::string& name, uint32_t version,
   return kExitOk;
 }
 
-int Push(const RulesetsOptions& o) {
-  Remote remote("push", o.client);
+// Sends each file to `route` as text; prints a 422's diagnostics as
+// FILE:line:col and other errors as the server gave them; calls `on_ok` with
+// the file and the parsed body of each accepted one. Returns the exit code.
+int SendFiles(const RulesetsOptions& o, Remote& remote, const char* route,
+              const std::function<int(const std::string& file, const rest::HttpResponse& response,
+                                      const Json& body)>& on_ok) {
   int exit_code = kExitOk;
   for (const std::string& file : o.files) {
     auto source = ReadFile(file);
@@ -282,7 +287,7 @@ int Push(const RulesetsOptions& o) {
       exit_code = kExitUserError;
       continue;
     }
-    auto response = remote.Call("POST", "/v1/rulesets", *source, "text/plain");
+    auto response = remote.Call("POST", route, *source, "text/plain");
     if (!response) return kExitUserError;
     const Json body = ParseJson(response->body);
     if (response->status == 422 && !o.client.json && body.is_object() && body.contains("error")) {
@@ -294,9 +299,18 @@ int Push(const RulesetsOptions& o) {
       exit_code = remote.Fail(*response);
       continue;
     }
+    if (int code = on_ok(file, *response, body); code != kExitOk) exit_code = code;
+  }
+  return exit_code;
+}
+
+int Push(const RulesetsOptions& o) {
+  Remote remote("push", o.client);
+  return SendFiles(o, remote, "/v1/rulesets", [&](const std::string&, const rest::HttpResponse& response,
+                                                  const Json& body) {
     const std::string name = body.value("name", std::string());
     const uint32_t version = body.value("version", 0u);
-    if (!remote.PrintRaw(*response)) {
+    if (!remote.PrintRaw(response)) {
       std::string what = "already stored";
       if (body.value("created", false)) {
         const Json diff = body.value("diff_from_previous", Json::array());
@@ -306,37 +320,16 @@ int Push(const RulesetsOptions& o) {
       }
       std::cout << name << " version " << version << ": " << what << "\n";
     }
-    if (!o.activate.empty()) {
-      const int activated = Activate(remote, name, version, o.activate);
-      if (activated != kExitOk) exit_code = activated;
-    }
-  }
-  return exit_code;
+    return o.activate.empty() ? kExitOk : Activate(remote, name, version, o.activate);
+  });
 }
 
 int Validate(const RulesetsOptions& o) {
   Remote remote("validate", o.client);
-  int exit_code = kExitOk;
-  for (const std::string& file : o.files) {
-    auto source = ReadFile(file);
-    if (!source) {
-      std::cerr << file << ": cannot read the file\n";
-      exit_code = kExitUserError;
-      continue;
-    }
-    auto response = remote.Call("POST", "/v1/rulesets/validate", *source, "text/plain");
-    if (!response) return kExitUserError;
-    const Json body = ParseJson(response->body);
-    if (response->status == 422 && !o.client.json && body.is_object() && body.contains("error")) {
-      PrintDiagnostics(file, *source, body["error"].value("details", Json::array()));
-      exit_code = kExitUserError;
-      continue;
-    }
-    if (response->status >= 400) {
-      exit_code = remote.Fail(*response);
-      continue;
-    }
-    if (remote.PrintRaw(*response)) continue;
+  return SendFiles(o, remote, "/v1/rulesets/validate", [&](const std::string& file,
+                                                           const rest::HttpResponse& response,
+                                                           const Json& body) {
+    if (remote.PrintRaw(response)) return kExitOk;
     std::cout << file << ": ok";
     if (body.is_object() && body.contains("name")) {
       std::cout << ", ruleset " << body.value("name", std::string()) << " version "
@@ -346,8 +339,8 @@ int Validate(const RulesetsOptions& o) {
       std::cout << ", " << Plural(body["rules"].size(), "rule");
     }
     std::cout << "\n";
-  }
-  return exit_code;
+    return kExitOk;
+  });
 }
 
 // Sends one request; on success prints --json or hands the parsed body on.
