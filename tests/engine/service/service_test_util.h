@@ -38,10 +38,12 @@ rules::CompiledRuleset CompileOrFail(std::string_view text);
 
 // Reads `topic` (partitions 0..partitions-1) from the beginning with its own
 // consumer until `want` records arrived and every partition is at its end, or
-// `limit` passes.
+// `limit` passes. Fewer than `want` fails the test, unless `fewer_is_ok` (a
+// poll that tries again).
 std::vector<OwnedRecord> ReadTopic(const std::string& bootstrap, const std::string& topic,
                                    int partitions, size_t want,
-                                   std::chrono::milliseconds limit = kDeadline);
+                                   std::chrono::milliseconds limit = kDeadline,
+                                   bool fewer_is_ok = false);
 
 // The value of header `name` of a record ("" when absent).
 std::string HeaderOf(const OwnedRecord& record, std::string_view name);
