@@ -197,7 +197,7 @@ void Slot::Swap(const SlotCommand& command) {
       } else {
         // The state cannot carry over (another schema, say): these rules start empty.
         for (const cep::Rule& rule : group.program->rules) {
-          result.failures.push_back(rule.name + ": " + stats.error().message());
+          result.failures.emplace_back(rule.name, stats.error().message());
         }
         runner = std::make_unique<cep::RulesetRunner>(group.program);
       }

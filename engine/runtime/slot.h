@@ -28,7 +28,7 @@ struct SwapSlotResult {
   uint64_t keys_dropped = 0;           // of rules that changed or are gone
   // Rules of the new version that start empty here although their fingerprint
   // is unchanged, with why (a restore failed, e.g. the schema changed).
-  std::vector<std::string> failures;
+  std::vector<std::pair<std::string, std::string>> failures;  // (rule, reason)
 };
 
 using SlotRunners = std::vector<std::unique_ptr<cep::RulesetRunner>>;

@@ -86,15 +86,13 @@ class SwapCollector {
     report_.pause_ms = std::max(report_.pause_ms, static_cast<double>(result.pause.count()) / 1000.0);
     report_.keys_kept += result.keys_kept;
     report_.keys_dropped += result.keys_dropped;
-    for (const std::string& failure : result.failures) failures_.insert(failure);
+    for (const auto& [rule, reason] : result.failures) failures_.emplace(rule, reason);
     if (--remaining_ != 0) return;
-    for (const std::string& failure : failures_) {
-      const std::string rule = failure.substr(0, failure.find(':'));
-      for (RuleSwapOutcome& outcome : report_.rules) {
-        if (outcome.rule == rule && outcome.state == "kept") {
-          outcome.state = "started_empty";
-          outcome.reason = "state not carried over (" + failure.substr(rule.size() + 2) + ")";
-        }
+    for (RuleSwapOutcome& outcome : report_.rules) {
+      auto failed = failures_.find(outcome.rule);
+      if (failed != failures_.end() && outcome.state == "kept") {
+        outcome.state = "started_empty";
+        outcome.reason = "state not carried over (" + failed->second + ")";
       }
     }
     done_->set_value(report_);
@@ -104,7 +102,7 @@ class SwapCollector {
   std::mutex mutex_;
   uint32_t remaining_;
   ActivationReport report_;
-  std::set<std::string> failures_;
+  std::map<std::string, std::string> failures_;  // rule -> why its state did not carry over
   std::shared_ptr<std::promise<cep::Result<ActivationReport>>> done_;
 };
 
@@ -1196,13 +1194,27 @@ bool Service::running() const { return impl_->running.load(); }
 
 namespace {
 
-size_t Enqueue(Service::Impl& i, std::vector<std::string> records, bool json,
-               std::chrono::milliseconds timeout);
+size_t QueueIngest(Service::Impl& i, std::vector<std::string> records, bool json,
+                   std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  size_t queued = 0;
+  std::unique_lock lock(i.ingest_mutex);
+  for (std::string& record : records) {
+    const bool space = i.ingest_space.wait_until(lock, deadline, [&] {
+      return i.ingest_queue.size() < i.options.ingest_capacity || i.ingest_closed;
+    });
+    if (!space || i.ingest_closed) break;
+    i.ingest_queue.push_back({std::move(record), json});
+    ++queued;
+  }
+  i.ingested.fetch_add(queued, std::memory_order_relaxed);
+  return queued;
+}
 
 }  // namespace
 
 size_t Service::Ingest(std::vector<std::string> records, std::chrono::milliseconds timeout) {
-  return Enqueue(*impl_, std::move(records), /*json=*/false, timeout);
+  return QueueIngest(*impl_, std::move(records), /*json=*/false, timeout);
 }
 
 Service::IngestResult Service::IngestJson(std::vector<std::string> lines,
@@ -1231,31 +1243,10 @@ Service::IngestResult Service::IngestJson(std::vector<std::string> lines,
     }
   }
   const size_t offered = accepted.size();
-  result.accepted = Enqueue(*impl_, std::move(accepted), /*json=*/true, timeout);
+  result.accepted = QueueIngest(*impl_, std::move(accepted), /*json=*/true, timeout);
   result.timed_out = result.accepted < offered;
   return result;
 }
-
-namespace {
-
-size_t Enqueue(Service::Impl& i, std::vector<std::string> records, bool json,
-               std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  size_t queued = 0;
-  std::unique_lock lock(i.ingest_mutex);
-  for (std::string& record : records) {
-    const bool space = i.ingest_space.wait_until(lock, deadline, [&] {
-      return i.ingest_queue.size() < i.options.ingest_capacity || i.ingest_closed;
-    });
-    if (!space || i.ingest_closed) break;
-    i.ingest_queue.push_back({std::move(record), json});
-    ++queued;
-  }
-  i.ingested.fetch_add(queued, std::memory_order_relaxed);
-  return queued;
-}
-
-}  // namespace
 
 cep::Status Service::error() const {
   std::lock_guard lock(impl_->error_mutex);
@@ -1320,66 +1311,85 @@ ServiceStats Service::stats() const {
   return s;
 }
 
-cep::Result<ActivationReport> Service::Activate(rules::CompiledRuleset ruleset, std::string_view mode,
-                                                std::chrono::milliseconds timeout) {
-  if (mode != "live" && mode != "shadow") {
-    return cep::Unexpected(cep::InvalidArgument("mode must be live or shadow, not '" + std::string(mode) + "'"));
-  }
-  if (!running()) return cep::Unexpected(cep::Unavailable("the service is stopping"));
-  Impl* i = impl_.get();
-  const bool shadow = mode == "shadow";
-  auto done = std::make_shared<Impl::ActivationPromise>();
-  auto future = done->get_future();
-  auto cancelled = std::make_shared<std::atomic<bool>>(false);
-  i->Enqueue([i, ruleset = std::move(ruleset), shadow, done, cancelled]() {
-    if (cancelled->load()) return true;
-    if (!i->CanChangeLanes()) return false;
-    i->DoActivate(ruleset, shadow, done);
-    return true;
-  });
-  if (future.wait_for(timeout) != std::future_status::ready) {
-    cancelled->store(true);  // not started yet: it never will; started: it completes
-    if (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
-      return cep::Unexpected(cep::DeadlineExceeded(
-          "the swap did not complete in " + std::to_string(timeout.count()) +
-          " ms (a checkpoint in flight, or slots behind); if it had started it still completes"));
-    }
-  }
-  return future.get();
+namespace {
+
+cep::Status CheckMode(std::string_view mode) {
+  if (mode == "live" || mode == "shadow") return cep::Status();
+  return cep::InvalidArgument("mode must be live or shadow, not '" + std::string(mode) + "'");
 }
 
-cep::Status Service::Deactivate(std::string_view name, std::string_view mode,
-                                std::chrono::milliseconds timeout) {
-  if (mode != "live" && mode != "shadow") {
-    return cep::InvalidArgument("mode must be live or shadow, not '" + std::string(mode) + "'");
-  }
-  if (!running()) return cep::Unavailable("the service is stopping");
-  Impl* i = impl_.get();
-  auto done = std::make_shared<std::promise<cep::Status>>();
+ActiveRuleset Describe(const Lane& lane) {
+  return {lane.ruleset_name, lane.ruleset.program->version, lane.shadow ? "shadow" : "live",
+          lane.pool->slots(), lane.ruleset.program};
+}
+
+// Has the source thread run `change` once no checkpoint is in flight, and waits
+// up to `timeout` for it to fulfil the promise; nullopt when it did not. A
+// change not started by then never starts; one started completes anyway.
+template <typename T>
+std::optional<T> ChangeLanes(Service::Impl& i,
+                             std::function<void(const std::shared_ptr<std::promise<T>>&)> change,
+                             std::chrono::milliseconds timeout) {
+  auto done = std::make_shared<std::promise<T>>();
   auto future = done->get_future();
   auto cancelled = std::make_shared<std::atomic<bool>>(false);
-  i->Enqueue([i, name = std::string(name), shadow = mode == "shadow", done, cancelled]() {
+  i.Enqueue([&i, change = std::move(change), done, cancelled]() {
     if (cancelled->load()) return true;
-    if (!i->CanChangeLanes()) return false;
-    done->set_value(i->DoDeactivate(name, shadow));
+    if (!i.CanChangeLanes()) return false;
+    change(done);
     return true;
   });
   if (future.wait_for(timeout) != std::future_status::ready) {
     cancelled->store(true);
-    if (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
-      return cep::DeadlineExceeded("the ruleset did not stop in " + std::to_string(timeout.count()) + " ms");
-    }
+    if (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) return std::nullopt;
   }
   return future.get();
+}
+
+}  // namespace
+
+cep::Result<ActivationReport> Service::Activate(rules::CompiledRuleset ruleset, std::string_view mode,
+                                                std::chrono::milliseconds timeout) {
+  RETURN_IF_ERROR(CheckMode(mode));
+  if (!running()) return cep::Unexpected(cep::Unavailable("the service is stopping"));
+  Impl* i = impl_.get();
+  const bool shadow = mode == "shadow";
+  auto report = ChangeLanes<cep::Result<ActivationReport>>(
+      *i,
+      [i, ruleset = std::move(ruleset), shadow](const std::shared_ptr<Impl::ActivationPromise>& done) {
+        i->DoActivate(ruleset, shadow, done);
+      },
+      timeout);
+  if (!report) {
+    return cep::Unexpected(cep::DeadlineExceeded(
+        "the swap did not complete in " + std::to_string(timeout.count()) +
+        " ms (a checkpoint in flight, or slots behind); if it had started it still completes"));
+  }
+  return std::move(*report);
+}
+
+cep::Status Service::Deactivate(std::string_view name, std::string_view mode,
+                                std::chrono::milliseconds timeout) {
+  RETURN_IF_ERROR(CheckMode(mode));
+  if (!running()) return cep::Unavailable("the service is stopping");
+  Impl* i = impl_.get();
+  auto stopped = ChangeLanes<cep::Status>(
+      *i,
+      [i, name = std::string(name), shadow = mode == "shadow"](
+          const std::shared_ptr<std::promise<cep::Status>>& done) {
+        done->set_value(i->DoDeactivate(name, shadow));
+      },
+      timeout);
+  if (!stopped) {
+    return cep::DeadlineExceeded("the ruleset did not stop in " + std::to_string(timeout.count()) + " ms");
+  }
+  return *stopped;
 }
 
 std::vector<ActiveRuleset> Service::active() const {
   std::lock_guard lock(impl_->lanes_mutex);
   std::vector<ActiveRuleset> out;
-  for (const auto& lane : impl_->lanes) {
-    out.push_back({lane->ruleset_name, lane->ruleset.program->version, lane->shadow ? "shadow" : "live",
-                   lane->pool->slots(), lane->ruleset.program});
-  }
+  for (const auto& lane : impl_->lanes) out.push_back(Describe(*lane));
   return out;
 }
 
@@ -1403,8 +1413,7 @@ cep::Status Service::VisitSlots(SlotVisitor visit, std::chrono::milliseconds tim
     }
     visits->all_done.notify_all();
     for (const auto& lane : i->lanes) {
-      ActiveRuleset info{lane->ruleset_name, lane->ruleset.program->version,
-                         lane->shadow ? "shadow" : "live", lane->pool->slots(), lane->ruleset.program};
+      const ActiveRuleset info = Describe(*lane);
       lane->pool->Visit([visits, visit, info](uint32_t slot, const std::vector<KeyGroup>& groups,
                                               const SlotRunners& runners) {
         visit(info, slot, groups, runners);
