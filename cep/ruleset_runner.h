@@ -74,6 +74,9 @@ struct RestoreStats {
   uint64_t keys_restored = 0;
   uint64_t keys_skipped = 0;   // records of rules that changed or are gone
   uint64_t keys_of_other_partitions = 0;  // not in Restore's `partitions`
+  // Keys an earlier snapshot restored already for another partition (a key whose
+  // events came from two input partitions): the first restore's state stays.
+  uint64_t keys_conflicting = 0;
   uint64_t pending_events = 0;
   // Rules of this program that start empty: changed since the snapshot (another
   // fingerprint or kind), or new.
@@ -153,6 +156,8 @@ class RulesetRunner {
   // `partitions`, when not empty, restores only the keys whose latest event came
   // from one of these input partitions (Event::partition), and those buffered
   // events: state moves with its partition. The same list on every call.
+  // After FinishRestore, another snapshot may be restored on top (before any
+  // event) for other partitions: the runner then stands at the lower watermark.
   Status Restore(std::string_view records, const std::vector<int32_t>& partitions = {});
   // Checks the snapshot was complete (header and end record seen, every key
   // record present; kDataLoss otherwise) and re-arms the restored keys' timers.
@@ -224,6 +229,7 @@ class RulesetRunner {
   // Checkpoints: the hot path reads only these two; the rest lives in the .cc.
   bool snapshotting_ = false;
   uint32_t snapshot_epoch_ = 0;  // KeyState::snapshot_epoch
+  uint32_t restores_finished_ = 0;  // snapshots restored (several: one per assigned partition set)
   std::unique_ptr<SnapshotProgress> snapshot_;
   std::unique_ptr<RestoreProgress> restore_;
 };

@@ -188,24 +188,36 @@ const SnapshotStats& RulesetRunner::last_snapshot_stats() const {
 
 Status RulesetRunner::Restore(std::string_view records, const std::vector<int32_t>& partitions) {
   if (restore_ == nullptr) {
-    CHECK(stats_.events == 0 && key_count() == 0 && !snapshotting_,
+    // Keys are allowed when earlier restores put them there: a scale-out
+    // instance restores each assigned partition from the checkpoint that holds
+    // it newest, one snapshot after another.
+    CHECK(stats_.events == 0 && !snapshotting_ && (key_count() == 0 || restores_finished_ > 0),
           "Restore needs a runner that has seen no event");
     restore_ = std::make_unique<RestoreProgress>();
     restore_->restored_rules.assign(rules_.size(), false);
     restore_->partitions = partitions;
   }
   RestoreProgress& p = *restore_;
+  // A record cut by the piece boundary waits for the rest in `carry` (pieces of
+  // a savepoint file are fixed-size reads, not whole records).
+  std::string joined;
+  if (!p.carry.empty()) {
+    joined = std::move(p.carry);
+    p.carry.clear();
+    joined.append(records);
+    records = joined;
+  }
   while (!records.empty()) {
     const std::string at = "checkpoint: record at byte " + std::to_string(p.offset);
-    if (records.size() < kRecordHeaderSize) return DataLoss(at + " is truncated (header)");
+    if (records.size() < kRecordHeaderSize) break;
     ByteReader head(records.substr(0, kRecordHeaderSize));
     const uint64_t checksum = head.Get<uint64_t>();
     const uint32_t size = head.Get<uint32_t>();
     const uint8_t type = head.Get<uint8_t>();
-    if (size > kMaxRecordSize || records.size() - kRecordHeaderSize < size) {
-      return DataLoss(at + " is truncated (" + std::to_string(size) + " bytes announced, " +
-                      std::to_string(records.size() - kRecordHeaderSize) + " left)");
+    if (size > kMaxRecordSize) {
+      return DataLoss(at + " announces " + std::to_string(size) + " bytes, more than a record has");
     }
+    if (records.size() - kRecordHeaderSize < size) break;
     if (internal::Fnv1a(records.substr(8, kRecordHeaderSize - 8 + size)) != checksum) {
       return DataLoss(at + ": checksum mismatch");
     }
@@ -216,6 +228,7 @@ Status RulesetRunner::Restore(std::string_view records, const std::vector<int32_
     records.remove_prefix(kRecordHeaderSize + size);
     p.offset += kRecordHeaderSize + size;
   }
+  p.carry.assign(records);
   return Status::Ok();
 }
 
@@ -293,7 +306,10 @@ Status RulesetRunner::RestoreHeader(std::string_view payload) {
   if (r.failed() || r.remaining() != 0) {
     return DataLoss("truncated or trailing bytes in the header");
   }
-  watermark_ = EventTime::FromMillis(watermark);
+  // After an earlier snapshot: the lower of the two, so that neither's
+  // buffered events or timers are behind it.
+  const EventTime restored_watermark = EventTime::FromMillis(watermark);
+  watermark_ = restores_finished_ == 0 ? restored_watermark : std::min(watermark_, restored_watermark);
   p.stats.pending_events = pending_.size();
   p.header = true;
   return Status::Ok();
@@ -375,8 +391,16 @@ Status RulesetRunner::RestoreKey(std::string_view payload) {
   const uint32_t key = table.Intern(key_text);
   if (key >= runtime.states.size()) runtime.states.resize(std::max<size_t>(table.id_limit(), 16));
   if (runtime.states[key] != nullptr) {
-    return DataLoss("key '" + std::string(key_text) + "' of rule '" + runtime.rule->name +
-                    "' twice");
+    // Sessions restore disjoint partitions: a key of one of this session's is
+    // twice in this snapshot.
+    if (restores_finished_ == 0 || p.partitions.empty() || p.Wanted(runtime.states[key]->partition)) {
+      return DataLoss("key '" + std::string(key_text) + "' of rule '" + runtime.rule->name +
+                      "' twice");
+    }
+    // An earlier snapshot restored it for another partition: the key's events
+    // came from two partitions (not scoped by partition); the first one stays.
+    ++p.stats.keys_conflicting;
+    return Status::Ok();
   }
   runtime.states[key] = state.release();
   table.AddHolder(key);
@@ -388,12 +412,17 @@ Status RulesetRunner::RestoreKey(std::string_view payload) {
 Result<RestoreStats> RulesetRunner::FinishRestore() {
   if (restore_ == nullptr) return DataLoss("checkpoint: no records");
   std::unique_ptr<RestoreProgress> p = std::move(restore_);
+  if (!p->carry.empty()) {
+    return DataLoss("checkpoint: record at byte " + std::to_string(p->offset) + " is truncated (" +
+                    std::to_string(p->carry.size()) + " bytes of it)");
+  }
   if (!p->header) return DataLoss("checkpoint: no header record");
   if (!p->end) return DataLoss("checkpoint: no end record (the snapshot was not complete)");
   if (p->keys != p->end_keys) {
     return DataLoss("checkpoint: " + std::to_string(p->keys) +
                     " key records, the end record says " + std::to_string(p->end_keys));
   }
+  ++restores_finished_;
   timers_.clear();
   for (uint32_t r = 0; r < rules_.size(); ++r) {
     const RuleRuntime& runtime = *rules_[r];

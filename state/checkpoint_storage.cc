@@ -465,12 +465,10 @@ cep::Status CheckpointStorage::Export(uint64_t id, const std::filesystem::path& 
   return cep::Status::Ok();
 }
 
-namespace {
-
 // Reads one savepoint stream file, handing its pieces to `piece`, and checks its
 // size and CRC against the manifest.
-cep::Status ReadSavepointStream(const fs::path& from, const StateStream& stream,
-                                cep::FunctionRef<cep::Status(std::string_view)> piece) {
+cep::Status CheckpointStorage::ReadSavepointStream(const fs::path& from, const StateStream& stream,
+                                                   cep::FunctionRef<cep::Status(std::string_view)> piece) {
   const fs::path path = from / StreamFileName(stream.name);
   StreamTotals totals;
   cep::Status status =
@@ -494,17 +492,20 @@ cep::Status ReadSavepointStream(const fs::path& from, const StateStream& stream,
   return cep::Status::Ok();
 }
 
-}  // namespace
+cep::Result<Manifest> CheckpointStorage::LoadSavepoint(const fs::path& dir) {
+  const fs::path manifest_path = dir / std::string(kSavepointManifest);
+  auto text = internal::ReadFile(manifest_path);
+  if (!text) return text.error().WithContext("savepoint '" + dir.string() + "'");
+  auto parsed = ParseManifest(*text);
+  if (!parsed) return parsed.error().WithContext(manifest_path.string());
+  return std::move(parsed).value();
+}
 
 cep::Result<uint64_t> CheckpointStorage::Import(const std::filesystem::path& from) {
   const fs::path manifest_path = from / std::string(kSavepointManifest);
-  auto text = internal::ReadFile(manifest_path);
-  if (!text) {
-    return text.error().WithContext("importing savepoint '" + from.string() + "'");
-  }
-  auto parsed = ParseManifest(*text);
-  if (!parsed) return parsed.error().WithContext(manifest_path.string());
-  Manifest manifest = std::move(parsed).value();
+  auto loaded = LoadSavepoint(from);
+  if (!loaded) return loaded.error().WithContext("importing");
+  Manifest manifest = std::move(loaded).value();
 
   // Everything is checked before anything is written.
   std::vector<std::string> names;

@@ -75,6 +75,13 @@ class CheckpointStorage {
   // back in as a new checkpoint with the next id (which becomes the latest).
   cep::Status Export(uint64_t id, const std::filesystem::path& to) const;
   cep::Result<uint64_t> Import(const std::filesystem::path& from);
+  // Reading a savepoint in place, without importing it (scale-out: another
+  // instance's published checkpoint): its manifest (kNotFound when the
+  // directory has none, so is incomplete), and one stream's bytes in pieces,
+  // checked against the manifest's size and CRC32 (kDataLoss otherwise).
+  static cep::Result<Manifest> LoadSavepoint(const std::filesystem::path& dir);
+  static cep::Status ReadSavepointStream(const std::filesystem::path& dir, const StateStream& stream,
+                                         cep::FunctionRef<cep::Status(std::string_view piece)> piece);
 
   const std::filesystem::path& dir() const;
 

@@ -1,6 +1,7 @@
 #include "api/config/config_loader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
@@ -56,6 +57,8 @@ const KeySpec kKeys[] = {
     {"checkpoint_interval", [](ServiceConfig& c) -> Field { return &c.checkpoint_interval; }},
     {"data_dir", [](ServiceConfig& c) -> Field { return &c.data_dir; }},
     {"state_backend", [](ServiceConfig& c) -> Field { return &c.state_backend; }},
+    {"shared_state_dir", [](ServiceConfig& c) -> Field { return &c.shared_state_dir; }},
+    {"instance_id", [](ServiceConfig& c) -> Field { return &c.instance_id; }},
     {"rest_address", [](ServiceConfig& c) -> Field { return &c.rest_address; }},
     {"rest_tokens", [](ServiceConfig& c) -> Field { return &c.rest_tokens; }},
     {"rest_tls_cert", [](ServiceConfig& c) -> Field { return &c.rest_tls_cert; }},
@@ -577,6 +580,34 @@ std::vector<Invalid> Check(const ServiceConfig& c) {
     out.push_back({"kafka.exactly_once",
                    "kafka.exactly_once: transactions commit with checkpoints; state_backend none "
                    "takes none"});
+  }
+  if (!c.shared_state_dir.empty()) {
+    if (c.state_backend == "none") {
+      out.push_back({"shared_state_dir", "shared_state_dir: scaling out hands checkpoints over; "
+                                         "state_backend none takes none"});
+    }
+    if (c.kafka.exactly_once == "transactions") {
+      out.push_back({"kafka.exactly_once",
+                     "kafka.exactly_once: transactions need one transactional producer per input; "
+                     "scaling out (shared_state_dir) uses read_back"});
+    }
+    auto strategy = c.kafka.consumer_settings.find("partition.assignment.strategy");
+    if (strategy != c.kafka.consumer_settings.end() &&
+        strategy->second.find("cooperative") != std::string::npos) {
+      out.push_back({"kafka.consumer_settings",
+                     "kafka.consumer_settings: scaling out hands state over on eager rebalances; "
+                     "partition.assignment.strategy must not be cooperative"});
+    }
+  }
+  const bool id_ok = c.instance_id.size() <= 100 &&
+                     std::all_of(c.instance_id.begin(), c.instance_id.end(), [](char ch) {
+                       return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '-' ||
+                              ch == '_' || ch == '.';
+                     }) &&
+                     c.instance_id != "." && c.instance_id != "..";
+  if (!id_ok) {
+    out.push_back({"instance_id", "instance_id: at most 100 of A-Z a-z 0-9 . _ - (it names a "
+                                  "directory), got '" + c.instance_id + "'"});
   }
   if (auto problem = CheckHostPort(c.rest_address, /*allow_port_zero=*/true)) {
     out.push_back({"rest_address", "rest_address: " + *problem});

@@ -270,6 +270,7 @@ struct RulesetRunner::SnapshotProgress {
 // A checkpoint being read (Restore .. FinishRestore).
 struct RulesetRunner::RestoreProgress {
   uint64_t offset = 0;  // bytes read so far, for messages
+  std::string carry;    // the start of a record the last piece cut
   bool header = false;
   bool end = false;
   uint64_t end_keys = 0;  // key records the end record announces

@@ -97,6 +97,19 @@ void AlertReadBack::KeepOnly(const std::vector<std::pair<std::string, uint32_t>>
   if (written_.empty()) any_.store(false, std::memory_order_release);
 }
 
+void AlertReadBack::Absorb(AlertReadBack&& other) {
+  std::unordered_map<std::string, Written> more;
+  {
+    std::lock_guard lock(other.mutex_);
+    more.swap(other.written_);
+    other.any_.store(false, std::memory_order_release);
+  }
+  std::lock_guard lock(mutex_);
+  read_ += other.read_.load();
+  written_.merge(more);  // an id present in both stays once
+  if (!written_.empty()) any_.store(true, std::memory_order_release);
+}
+
 void AlertReadBack::ForgetStampedBefore(const std::string& ruleset, int64_t bound_ms) {
   if (!any_.load(std::memory_order_acquire)) return;
   std::lock_guard lock(mutex_);

@@ -42,6 +42,9 @@ class AlertReadBack {
   // Forgets the alerts of rulesets (by name and version) not in `running`: their
   // ids are never raised again (a changed ruleset has a new version).
   void KeepOnly(const std::vector<std::pair<std::string, uint32_t>>& running);
+  // Adds what `other` read (scale-out: a restore of newly assigned partitions
+  // while the sinks run); any thread.
+  void Absorb(AlertReadBack&& other);
   // True when `alert_id` was already written (then it is forgotten): skip it.
   bool TakeIfWritten(std::string_view alert_id);
   // Forgets `ruleset`'s alerts stamped before `bound`: the restored run has
@@ -53,7 +56,7 @@ class AlertReadBack {
   // read back and not raised again yet, so a second crash still finds it.
   std::optional<int64_t> OldestPending(const std::string& topic, int32_t partition) const;
 
-  uint64_t read() const { return read_; }
+  uint64_t read() const { return read_.load(); }
   uint64_t skipped() const;
   size_t pending() const;
 
@@ -69,7 +72,7 @@ class AlertReadBack {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Written> written_;  // by alert id; guarded by mutex_
   std::atomic<bool> any_{false};                      // written_ is not empty
-  uint64_t read_ = 0;
+  std::atomic<uint64_t> read_{0};
   uint64_t skipped_ = 0;  // guarded by mutex_
 };
 

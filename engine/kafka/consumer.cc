@@ -70,6 +70,13 @@ struct Consumer::Impl {
     rd_kafka_resp_err_t assign_err = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       event.kind = RebalanceEvent::Kind::kAssigned;
+      if (self->start_offsets) {
+        for (const PartitionOffset& start : self->start_offsets(event.partitions)) {
+          rd_kafka_topic_partition_t* elem = rd_kafka_topic_partition_list_find(
+              partitions, start.tp.topic.c_str(), start.tp.partition);
+          if (elem != nullptr) elem->offset = start.offset;  // the constants are librdkafka's
+        }
+      }
       if (cooperative) {
         error = rd_kafka_incremental_assign(rk, partitions);
       } else {
@@ -124,6 +131,7 @@ struct Consumer::Impl {
   bool subscribed = false;
   bool closed = false;
   std::function<void(const RebalanceEvent&)> on_rebalance;
+  std::function<std::vector<PartitionOffset>(const std::vector<TopicPartition>&)> start_offsets;
   // The last Poll's messages, owned until the next Poll: Records point into them.
   std::vector<rd_kafka_message_t*> batch;
   std::vector<Record> records;
@@ -144,6 +152,7 @@ cep::Result<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions& o
   }
   auto impl = std::make_unique<Impl>();
   impl->on_rebalance = options.on_rebalance;
+  impl->start_offsets = options.start_offsets;
   internal::ConfPtr conf = internal::NewConf();
   rd_kafka_conf_t* c = conf.get();
   RETURN_IF_ERROR(internal::Set(c, "bootstrap.servers", options.bootstrap));

@@ -39,6 +39,11 @@ struct ConsumerOptions {
   // Called from Poll's (or Close's) thread after each assignment change, once the
   // change has been applied.
   std::function<void(const RebalanceEvent&)> on_rebalance{};
+  // Called from Poll's thread with the partitions about to be assigned, before
+  // the assignment is applied (and before on_rebalance): where to start each
+  // one (kOffsetStored, or a partition left out: the group's committed offset).
+  // Scale-out restores the partitions' state here and starts them at its offsets.
+  std::function<std::vector<PartitionOffset>(const std::vector<TopicPartition>&)> start_offsets{};
   // Raw librdkafka properties, applied last.
   std::map<std::string, std::string> settings{};
 };

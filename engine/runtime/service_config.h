@@ -60,6 +60,14 @@ struct ServiceConfig {
   // (lost with the process; for tests) or none (no checkpoints: input offsets
   // are committed to the consumer group on a clean stop only).
   std::string state_backend = "rocksdb";
+  // Scaling out (deploy/README.md "Scaling out"): non-empty, the instance joins
+  // the consumer group kafka.group_id with the others, publishes its checkpoints
+  // to this directory on storage every instance mounts, and on a rebalance hands
+  // revoked partitions' state over through it (engine::SharedCheckpoints).
+  std::string shared_state_dir;
+  // Names this instance's directory under shared_state_dir; empty: the host name
+  // (a StatefulSet pod's name). [A-Za-z0-9._-], at most 100.
+  std::string instance_id;
   std::string rest_address = "127.0.0.1:8080";  // host:port of the REST API; port 0 = any
   // REST API bearer tokens: token -> scope (read | admin). None configured:
   // `cep serve` generates an admin token into <data_dir>/api-token at start.

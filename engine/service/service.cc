@@ -1,6 +1,7 @@
 #include "engine/service/service.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -19,6 +20,7 @@
 #include "api/proto/alert_json.h"
 #include "engine/checkpoint/alert_read_back.h"
 #include "engine/checkpoint/checkpoint_coordinator.h"
+#include "engine/checkpoint/shared_checkpoints.h"
 #include "engine/kafka/consumer.h"
 #include "engine/kafka/producer.h"
 #include "engine/runtime/slot_pool.h"
@@ -158,6 +160,14 @@ uint32_t SlotsInCheckpoint(const state::Manifest& manifest, const std::string& r
   return slots;
 }
 
+// Scale-out: this instance's directory name under shared_state_dir.
+std::string InstanceName(const ServiceConfig& config) {
+  if (!config.instance_id.empty()) return config.instance_id;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "cep";
+  return host;
+}
+
 }  // namespace
 
 struct Service::Impl {
@@ -190,6 +200,12 @@ struct Service::Impl {
   std::unique_ptr<CheckpointCoordinator> coordinator;
   std::unique_ptr<AlertReadBack> read_back = std::make_unique<AlertReadBack>();
   std::optional<state::Manifest> restored;
+  // Scale-out (config shared_state_dir): checkpoints published for the other
+  // instances; partitions restored from them when assigned (OnAssign) and
+  // handed over when revoked (HandOver). Null for a single instance.
+  std::unique_ptr<SharedCheckpoints> shared;
+  bool stopping = false;  // source thread: the last hand-over is done, lanes stay stopped
+  std::atomic<uint64_t> assignments{0}, hand_overs{0};  // scale-out: restores, hand-overs
   bool input_assigned = false;               // source thread: assign mode started
   cep::WallTime last_checkpoint;             // source thread
   uint64_t checkpointed_records = 0;         // source thread: `records` at the last barrier
@@ -260,7 +276,19 @@ struct Service::Impl {
     }
     ASSIGN_OR_RETURN(storage, state::CheckpointStorage::Open(dir / "checkpoints", *store));
     const auto started = std::chrono::steady_clock::now();
-    if (transactions) {
+    if (!config.shared_state_dir.empty()) {
+      // Partitions' state comes from the shared directory when they are
+      // assigned, whoever checkpointed them last.
+      shared = std::make_unique<SharedCheckpoints>(config.shared_state_dir, InstanceName(config),
+                                                   config.kafka.input_topic);
+      std::filesystem::create_directories(config.shared_state_dir, failed);
+      if (failed) {
+        return cep::Unavailable("cannot create shared_state_dir '" + config.shared_state_dir +
+                                "': " + failed.message());
+      }
+      spdlog::info("scaling out: group {}, publishing checkpoints to {}/{}", config.kafka.group_id,
+                   config.shared_state_dir, shared->instance());
+    } else if (transactions) {
       ASSIGN_OR_RETURN(restored, CheckpointOfCommittedTransaction());
     } else {
       ASSIGN_OR_RETURN(restored, storage->LoadLatestValid());
@@ -277,7 +305,7 @@ struct Service::Impl {
     coordinator = std::make_unique<CheckpointCoordinator>(*storage, next_id,
                                                           std::chrono::minutes(5), on_committed);
     if (!restored) {
-      spdlog::info("no checkpoint in {}: starting empty", (dir / "checkpoints").string());
+      if (!shared) spdlog::info("no checkpoint in {}: starting empty", (dir / "checkpoints").string());
       return cep::Status();
     }
     spdlog::info("restoring checkpoint {} ({} bytes of state, watermark {}), verified in {} ms",
@@ -558,6 +586,7 @@ struct Service::Impl {
   void CheckpointTick(cep::WallTime now) {
     if (coordinator == nullptr) return;
     const std::optional<state::Manifest> committed = coordinator->TakeCommitted();
+    if (committed) Publish(*committed);
     if (transactions) {
       ReleaseCommitted();  // the transaction committed the offsets
     } else if (committed && !committed->offsets.empty()) {
@@ -646,6 +675,201 @@ struct Service::Impl {
     }
   }
 
+  // --- Scaling out (shared_state_dir; deploy/README.md "Scaling out") ---
+
+  // Every completed checkpoint goes to the shared directory, where whoever is
+  // assigned its partitions next restores them from. On the source thread: no
+  // checkpoint starts while it is exported.
+  void Publish(const state::Manifest& manifest) {
+    if (!shared) return;
+    const auto started = std::chrono::steady_clock::now();
+    if (cep::Status s = shared->Publish(*storage, manifest.id); !s.ok()) {
+      // The older published one still holds these partitions: a hand-over
+      // from it replays more input; nothing is lost.
+      spdlog::warn("checkpoint {} not published for scale-out: {}", manifest.id, s.message());
+      return;
+    }
+    spdlog::debug("checkpoint {} published in {} ms", manifest.id,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count());
+  }
+
+  // Stops a lane's slots and sink and gives it a fresh, empty pool of `slots`
+  // (its sink is started by OnAssign, after the restore).
+  void RestartLane(Lane& lane, uint32_t slots) {
+    lane.pool->Stop();  // drains; nothing fires early
+    if (lane.sink.joinable()) lane.sink.join();
+    auto pool = MakePool(lane, slots);
+    std::lock_guard lock(lanes_mutex);
+    lane.pool = std::move(pool);
+  }
+
+  // Partitions revoked (a rebalance, or leaving the group): checkpoint what was
+  // read, publish it, and drop every partition's state (an eager rebalance
+  // revokes the whole assignment; the next one restores what comes back).
+  // `last`: the service is stopping; the lanes stay stopped.
+  void HandOver(const std::vector<kafka::TopicPartition>& revoked, bool last = false) {
+    if (!shared || stopping) return;
+    stopping = last;
+    if (!input_assigned) return;  // nothing restored or read since the last hand-over
+    const auto started = std::chrono::steady_clock::now();
+    FinalCheckpoint();
+    // Not committed to the group here: in the middle of a rebalance a commit
+    // waits for it (seconds), and the next owner starts from the checkpoint's
+    // offsets anyway. Periodic checkpoints commit theirs (lag monitoring).
+    if (auto committed = coordinator->TakeCommitted()) Publish(*committed);
+    if (!last) {
+      for (auto& lane : lanes) RestartLane(*lane, lane->pool->slots());
+    }
+    hand_overs.fetch_add(1, std::memory_order_relaxed);
+    next_offsets.clear();
+    input_assigned = false;
+    spdlog::info("scale-out: handed over {} partition(s) in {} ms", revoked.size(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count());
+  }
+
+  // Partitions assigned: restores each from the newest published checkpoint
+  // holding it and returns where to read each from (Consumer::start_offsets).
+  std::vector<kafka::PartitionOffset> OnAssign(const std::vector<kafka::TopicPartition>& assigned) {
+    if (!shared) return {};
+    // An eager rebalance revokes everything before it assigns; should an
+    // assignment come on top of one anyway, hand that over first.
+    if (input_assigned) HandOver({});
+    const auto started = std::chrono::steady_clock::now();
+    const std::string& topic = options.config.kafka.input_topic;
+    std::vector<int32_t> ids;
+    for (const kafka::TopicPartition& tp : assigned) {
+      if (tp.topic == topic) ids.push_back(tp.partition);
+    }
+    auto sources = shared->Find(ids);
+    if (!sources) {
+      Fail(sources.error().WithContext("scale-out: restoring assigned partitions"));
+      return {};
+    }
+    if (cep::Status s = RestoreFrom(*sources); !s.ok()) {
+      Fail(s.WithContext("scale-out: restoring assigned partitions"));
+      return {};
+    }
+    ReadBackFrom(*sources);
+    for (auto& lane : lanes) {
+      if (!lane->sink.joinable()) StartSink(*lane);
+    }
+    std::vector<kafka::PartitionOffset> offsets;
+    size_t from_checkpoints = 0;
+    for (const SharedCheckpoints::Source& from : *sources) {
+      for (const state::SourceOffset& o : from.manifest.offsets) {
+        if (o.topic != topic ||
+            !std::binary_search(from.partitions.begin(), from.partitions.end(), o.partition)) {
+          continue;
+        }
+        offsets.push_back({{topic, o.partition}, o.next_offset});
+        next_offsets[o.partition] = o.next_offset;
+        ++from_checkpoints;
+      }
+    }
+    input_assigned = true;
+    assignments.fetch_add(1, std::memory_order_relaxed);
+    spdlog::info("scale-out: assigned {} partition(s), {} restored from {} published checkpoint(s) "
+                 "in {} ms",
+                 ids.size(), from_checkpoints, sources->size(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count());
+    return offsets;
+  }
+
+  // Gives every lane the state of its partitions from `sources`, one snapshot
+  // after another into the same runners (each for its own partitions).
+  cep::Status RestoreFrom(const std::vector<SharedCheckpoints::Source>& sources) {
+    int64_t restored_to = cep::EventTime::Max().millis();
+    for (const SharedCheckpoints::Source& from : sources) {
+      restored_to = std::min(restored_to, from.manifest.watermark_ms);
+    }
+    if (sources.empty()) restored_to = cep::EventTime::Min().millis();
+    for (auto& lane_ptr : lanes) {
+      Lane& lane = *lane_ptr;
+      // Keys are spread over slots by hash: the slots that wrote them, which
+      // every instance must agree on.
+      uint32_t slots = 0;
+      for (const SharedCheckpoints::Source& from : sources) {
+        const uint32_t saved = SlotsInCheckpoint(from.manifest, lane.name);
+        if (saved == 0) continue;
+        if (slots != 0 && saved != slots) {
+          return cep::FailedPrecondition(
+              lane.name + ": the published checkpoints were taken with " + std::to_string(slots) +
+              " and " + std::to_string(saved) + " slots; give every instance the same `slots`");
+        }
+        slots = saved;
+        for (const state::RulesetEntry& entry : from.manifest.rulesets) {
+          if (entry.name == lane.name) lane.seq = std::max(lane.seq, entry.next_seq);
+        }
+      }
+      if (lane.sink.joinable() || (slots != 0 && slots != lane.pool->slots())) {
+        RestartLane(lane, slots != 0 ? slots : lane.pool->slots());
+      }
+      cep::RestoreStats total;
+      auto restore = [&](const std::string& stream, cep::RulesetRunner& runner) -> cep::Status {
+        for (const SharedCheckpoints::Source& from : sources) {
+          auto it = std::find_if(from.manifest.streams.begin(), from.manifest.streams.end(),
+                                 [&](const state::StateStream& s) { return s.name == stream; });
+          if (it == from.manifest.streams.end()) continue;
+          RETURN_IF_ERROR(state::CheckpointStorage::ReadSavepointStream(
+              from.dir, *it,
+              [&](std::string_view piece) { return runner.Restore(piece, from.partitions); }));
+          ASSIGN_OR_RETURN(cep::RestoreStats stats, runner.FinishRestore());
+          total.keys_restored += stats.keys_restored;
+          total.keys_conflicting += stats.keys_conflicting;
+        }
+        return cep::Status();
+      };
+      RETURN_IF_ERROR(lane.pool->Restore(restore, cep::EventTime::FromMillis(restored_to)));
+      if (total.keys_conflicting > 0) {
+        spdlog::warn("{}: {} key(s) had events from more than one input partition; each kept the "
+                     "state of one (scale-out needs input keyed by the rules' key)",
+                     lane.name, total.keys_conflicting);
+      }
+      spdlog::info("{}: restored {} key state(s) of the assigned partitions", lane.name,
+                   total.keys_restored);
+    }
+    return cep::Status();
+  }
+
+  // Alerts the previous owner wrote after the checkpoints restored from are
+  // raised again here: read them back so they are not written twice.
+  void ReadBackFrom(const std::vector<SharedCheckpoints::Source>& sources) {
+    std::map<std::pair<std::string, int32_t>, int64_t> oldest;  // oldest position per alert partition
+    for (const SharedCheckpoints::Source& from : sources) {
+      for (const state::SinkPosition& p : from.manifest.sink) {
+        auto [it, added] = oldest.try_emplace({p.topic, p.partition}, p.offset);
+        if (!added) it->second = std::min(it->second, p.offset);
+      }
+    }
+    if (oldest.empty()) return;
+    std::vector<state::SinkPosition> sink_from;
+    for (const auto& [tp, offset] : oldest) sink_from.push_back({tp.first, tp.second, offset});
+    const KafkaConfig& kafka = options.config.kafka;
+    kafka::ConsumerOptions read_options;
+    read_options.bootstrap = options.bootstrap;
+    read_options.group_id = kafka.group_id + "-read-back";
+    read_options.client_id = "cep-read-back";
+    read_options.settings = kafka.consumer_settings;
+    auto written = AlertReadBack::Read(read_options, {kafka.alerts_topic, kafka.shadow_topic},
+                                       sink_from, kReadBackTimeout);
+    if (!written) {
+      // Not fatal: at worst an alert raised again is written twice.
+      spdlog::warn("scale-out: alerts not read back ({}); some may be written twice",
+                   written.error().message());
+      return;
+    }
+    std::vector<std::pair<std::string, uint32_t>> versions;
+    for (const auto& lane : lanes) versions.emplace_back(lane->ruleset_name, lane->ruleset.program->version);
+    (*written)->KeepOnly(versions);
+    read_back->Absorb(std::move(**written));
+  }
+
   void RunSource(std::stop_token stop) {
     last_checkpoint = options.clock->Now();
     while (!stop.stop_requested()) {
@@ -656,7 +880,7 @@ struct Service::Impl {
         control_added.wait_for(lock, kPollWait, [&] { return !control.empty(); });
         continue;
       }
-      if (coordinator != nullptr && !input_assigned) {
+      if (coordinator != nullptr && !input_assigned && !shared) {
         input_assigned = AssignInput(options.clock->Now());
         consuming.store(input_assigned);
         if (!input_assigned) {
@@ -671,6 +895,12 @@ struct Service::Impl {
         break;
       }
       for (const kafka::Record& record : *batch) OnRecord(record, now);
+      if (shared && !input_assigned) {
+        // Scale-out between a hand-over and the next assignment: the pools
+        // wait for their restore; HTTP ingest waits in its queue.
+        side_producer->Poll();
+        continue;
+      }
       DrainIngest(now);
       AdvanceWatermark(now);
       CheckpointTick(now);
@@ -682,8 +912,14 @@ struct Service::Impl {
       std::lock_guard lock(control_mutex);
       control.clear();
     }
-    DrainIngest(options.clock->Now(), /*close=*/true);  // accepted records are not dropped
-    FinalCheckpoint();
+    if (!shared || input_assigned) {
+      DrainIngest(options.clock->Now(), /*close=*/true);  // accepted records are not dropped
+    }
+    if (shared) {
+      HandOver(consumer->assignment(), /*last=*/true);
+    } else {
+      FinalCheckpoint();
+    }
     // Drain: the slots finish what is queued; nothing fires early.
     for (auto& lane : lanes) lane->pool->Stop();
     for (auto& lane : lanes) {
@@ -863,6 +1099,16 @@ struct Service::Impl {
 
   // --- Lanes: made at start and by Activate, removed by Deactivate ---
 
+  std::unique_ptr<SlotPool> MakePool(const Lane& lane, uint32_t slots) {
+    SlotPoolOptions pool_options;
+    pool_options.slots = slots;
+    pool_options.queue_capacity = options.config.queue_capacity;
+    pool_options.snapshots = coordinator.get();
+    pool_options.name = lane.name;
+    pool_options.hold_after_barrier = transactions;
+    return std::make_unique<SlotPool>(lane.ruleset.program, pool_options);
+  }
+
   cep::Result<std::unique_ptr<Lane>> MakeLane(const rules::CompiledRuleset& ruleset, bool shadow) {
     const ServiceConfig& config = options.config;
     auto lane = std::make_unique<Lane>();
@@ -874,22 +1120,17 @@ struct Service::Impl {
                                                     options.max_record_bytes);
     lane->json_decoder = std::make_unique<RecordDecoder>(
         lane->ruleset, RecordDecoder::Format::kJson, config.id_field, options.max_record_bytes);
-    SlotPoolOptions pool_options;
-    pool_options.slots = SlotCount(config.slots);
-    pool_options.queue_capacity = config.queue_capacity;
-    pool_options.snapshots = coordinator.get();
-    pool_options.name = lane->name;
-    pool_options.hold_after_barrier = transactions;
+    uint32_t slots = SlotCount(config.slots);
     if (restored) {
       // Keys are spread over slots by hash: restore with the slots that wrote them.
-      const uint32_t saved = SlotsInCheckpoint(*restored, pool_options.name);
-      if (saved != 0 && saved != pool_options.slots) {
-        spdlog::warn("{}: running {} slot(s) as checkpoint {} was taken with, not {}",
-                     pool_options.name, saved, restored->id, pool_options.slots);
-        pool_options.slots = saved;
+      const uint32_t saved = SlotsInCheckpoint(*restored, lane->name);
+      if (saved != 0 && saved != slots) {
+        spdlog::warn("{}: running {} slot(s) as checkpoint {} was taken with, not {}", lane->name,
+                     saved, restored->id, slots);
+        slots = saved;
       }
     }
-    lane->pool = std::make_unique<SlotPool>(ruleset.program, pool_options);
+    lane->pool = MakePool(*lane, slots);
     if (!transactions) {
       kafka::ProducerOptions lane_producer = producer_options;
       lane_producer.client_id = "cep-alerts-" + lane->name;
@@ -1121,10 +1362,17 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
   consumer_options.client_id = "cep-source";
   // With checkpoints the input offsets live in the checkpoint: partitions are
   // assigned from them (AssignInput), never handed out by a group rebalance.
-  if (impl->coordinator == nullptr) consumer_options.topics = {config.kafka.input_topic};
+  // Scaling out, the group assigns them (and OnAssign restores their state).
+  if (impl->coordinator == nullptr || impl->shared) consumer_options.topics = {config.kafka.input_topic};
   consumer_options.settings = config.kafka.consumer_settings;
   Impl* raw = impl.get();
+  if (impl->shared) {
+    consumer_options.start_offsets = [raw](const std::vector<kafka::TopicPartition>& assigned) {
+      return raw->OnAssign(assigned);
+    };
+  }
   consumer_options.on_rebalance = [raw](const kafka::RebalanceEvent& event) {
+    if (event.kind == kafka::RebalanceEvent::Kind::kRevoked) raw->HandOver(event.partitions);
     const cep::WallTime now = raw->options.clock->Now();
     for (const kafka::TopicPartition& tp : event.partitions) {
       if (event.kind == kafka::RebalanceEvent::Kind::kAssigned) {
@@ -1143,6 +1391,7 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
     kafka::ConsumerOptions positions_options = consumer_options;
     positions_options.topics.clear();
     positions_options.on_rebalance = nullptr;
+    positions_options.start_offsets = nullptr;
     positions_options.client_id = "cep-positions";
     positions_options.group_id = config.kafka.group_id + "-positions";
     ASSIGN_OR_RETURN(impl->positions_consumer, kafka::Consumer::Create(positions_options));
@@ -1172,7 +1421,7 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
 
   if (impl->transactions) {
     impl->txn_sink = std::thread([raw] { raw->RunTransactionalSink(); });
-  } else {
+  } else if (!impl->shared) {  // scaling out, OnAssign starts them after the restore
     for (auto& lane : impl->lanes) impl->StartSink(*lane);
   }
   impl->source = std::jthread([raw](std::stop_token stop) { raw->RunSource(stop); });
@@ -1272,6 +1521,8 @@ ServiceStats Service::stats() const {
   s.ingested = i.ingested.load();
   s.restored = true;  // Start restores before it returns
   s.consuming = i.consuming.load();
+  s.assignments = i.assignments.load();
+  s.hand_overs = i.hand_overs.load();
   {
     std::lock_guard lock(i.figures_mutex);
     s.partitions = i.partition_figures;

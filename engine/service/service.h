@@ -90,6 +90,10 @@ struct ServiceStats {
   uint64_t ingested = 0;  // records accepted by Ingest (POST /v1/events)
   bool restored = false;  // restore finished (or nothing to restore)
   bool consuming = false;  // the input is assigned or the group joined
+  // Scaling out (shared_state_dir): assignments whose partitions were restored
+  // from the shared directory, and hand-overs of revoked ones.
+  uint64_t assignments = 0;
+  uint64_t hand_overs = 0;
 };
 
 // What an activation (hot swap) did to each rule of the version swapped in,

@@ -333,6 +333,77 @@ TEST_F(RunnerSnapshotTest, EachPartitionsStateRestoresOnItsOwn) {
   EXPECT_EQ(Describe(*program_, split), want);
 }
 
+// Scale-out handover: two instances each ran one partition and snapshotted it;
+// a third restores both snapshots on top of each other (each for its own
+// partition) and goes on with both partitions: the alerts after the cut equal
+// the uninterrupted runner's, and the same key twice within one snapshot is
+// still refused while a key already restored by the other snapshot is counted.
+TEST_F(RunnerSnapshotTest, SnapshotsOfTwoPartitionsRestoreIntoOneRunner) {
+  std::mt19937 rng(12);
+  std::vector<std::shared_ptr<const Event>> events;
+  static const char* const kKinds[] = {"purchase", "verify", "login", "transfer"};
+  for (int i = 0; i < 800; ++i) {
+    const int account = static_cast<int>(rng() % 12);
+    const std::string a = std::to_string(account);
+    events.push_back(stream_.Make(60'000LL * i, "acct" + a, "card" + a, "dev" + a,
+                                  kKinds[rng() % 4], static_cast<int64_t>(rng() % 90'000),
+                                  rng() % 3 == 0 ? "FR" : "US", account % 2));
+  }
+  const size_t cut = events.size() / 2;
+  auto feed = [](RulesetRunner& runner, const std::vector<std::shared_ptr<const Event>>& all,
+                 size_t begin, size_t end, int32_t only, std::vector<RuleAlert>& out) {
+    for (size_t i = begin; i < end; ++i) {
+      if (only < 0 || all[i]->partition() == only) runner.OnEvent(all[i]);
+      if (i % 5 == 4) runner.AdvanceWatermark(all[i]->ts() - Duration::Minutes(2), out);
+    }
+  };
+  RulesetRunner whole(program_);
+  std::vector<RuleAlert> ignored, expected, merged_out;
+  feed(whole, events, 0, cut, -1, ignored);
+  std::string by_partition[2];
+  for (int32_t partition : {0, 1}) {
+    RulesetRunner instance(program_);
+    feed(instance, events, 0, cut, partition, ignored);
+    by_partition[partition] = Join(SnapshotAll(instance));
+  }
+  feed(whole, events, cut, events.size(), -1, expected);
+  whole.AdvanceWatermark(EventTime::Max(), expected);
+
+  RulesetRunner merged(program_);
+  size_t restored_keys = 0;
+  for (int32_t partition : {0, 1}) {
+    ASSERT_TRUE(merged.Restore(by_partition[partition], {partition}).ok());
+    auto restored = merged.FinishRestore();
+    ASSERT_TRUE(restored.ok()) << restored.error().ToString();
+    EXPECT_GT(restored->keys_restored, 0u);
+    EXPECT_EQ(restored->keys_conflicting, 0u);
+    restored_keys += restored->keys_restored;
+  }
+  EXPECT_EQ(merged.key_count(), restored_keys);
+  feed(merged, events, cut, events.size(), -1, merged_out);
+  merged.AdvanceWatermark(EventTime::Max(), merged_out);
+  const auto want = Describe(*program_, expected);
+  EXPECT_GT(want.size(), 10u);
+  EXPECT_EQ(Describe(*program_, merged_out), want);
+
+  // Partition 0's snapshot again, claiming partition 1 too: its keys are
+  // already there (restored for partition 0), so they count as conflicting.
+  RulesetRunner twice(program_);
+  ASSERT_TRUE(twice.Restore(by_partition[0], {0}).ok());
+  ASSERT_TRUE(twice.FinishRestore().ok());
+  ASSERT_TRUE(twice.Restore(by_partition[0], {1, 2}).ok());
+  auto again = twice.FinishRestore();
+  ASSERT_TRUE(again.ok()) << again.error().ToString();
+  EXPECT_EQ(again->keys_restored, 0u);
+  // Every key of that snapshot is partition 0's: none is wanted, none conflicts.
+  EXPECT_GT(again->keys_of_other_partitions, 0u);
+  RulesetRunner same(program_);
+  ASSERT_TRUE(same.Restore(by_partition[0], {0}).ok());
+  ASSERT_TRUE(same.FinishRestore().ok());
+  EXPECT_FALSE(same.Restore(by_partition[0], {}).ok())
+      << "an unfiltered second restore of the same keys is refused";
+}
+
 TEST_F(RunnerSnapshotTest, SnapshotOfAnEmptyRunnerRestores) {
   RulesetRunner r1(program_);
   const std::string bytes = Join(SnapshotAll(r1));
@@ -545,6 +616,19 @@ class RunnerSnapshotCorruptionTest : public RunnerSnapshotTest {
 };
 
 TEST_F(RunnerSnapshotCorruptionTest, TheUntouchedBytesRestore) { EXPECT_TRUE(Try(bytes_).ok()); }
+
+// Savepoint files are read in fixed-size pieces that cut records anywhere.
+TEST_F(RunnerSnapshotCorruptionTest, PiecesOfAnySizeRestore) {
+  for (size_t piece : {size_t{1}, size_t{7}, size_t{13}, size_t{1000}}) {
+    RulesetRunner runner(program_);
+    for (size_t at = 0; at < bytes_.size(); at += piece) {
+      ASSERT_TRUE(runner.Restore(std::string_view(bytes_).substr(at, piece)).ok()) << piece;
+    }
+    auto restored = runner.FinishRestore();
+    ASSERT_TRUE(restored.ok()) << piece << ": " << restored.error().ToString();
+    EXPECT_GT(restored->keys_restored, 0u);
+  }
+}
 
 TEST_F(RunnerSnapshotCorruptionTest, AFlippedByteAnywhereIsDataLoss) {
   const size_t stride = std::max<size_t>(1, bytes_.size() / 400);

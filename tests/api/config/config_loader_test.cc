@@ -339,6 +339,22 @@ TEST(ConfigLoaderTest, EveryValidationRuleHasAClearMessage) {
   EXPECT_THAT(SetError("", "x"), HasSubstr("expected KEY=VALUE"));
 }
 
+TEST(ConfigLoaderTest, ScalingOutNeedsCheckpointsReadBackAndEagerRebalances) {
+  engine::ServiceConfig config;
+  config.shared_state_dir = "/mnt/cep-shared";
+  config.instance_id = "cep-0";
+  EXPECT_TRUE(ValidateServiceConfig(config).ok());
+  config.state_backend = "none";
+  config.kafka.exactly_once = "transactions";
+  config.kafka.consumer_settings["partition.assignment.strategy"] = "cooperative-sticky";
+  config.instance_id = "../etc";
+  const cep::Status status = ValidateServiceConfig(config);
+  EXPECT_THAT(status.message(), HasSubstr("shared_state_dir: scaling out hands checkpoints over"));
+  EXPECT_THAT(status.message(), HasSubstr("scaling out (shared_state_dir) uses read_back"));
+  EXPECT_THAT(status.message(), HasSubstr("must not be cooperative"));
+  EXPECT_THAT(status.message(), HasSubstr("instance_id: at most 100 of A-Z a-z 0-9 . _ -"));
+}
+
 TEST(ConfigLoaderTest, ValidateRejectsStructsBuiltInCode) {
   engine::ServiceConfig config;
   config.idle_timeout = cep::Duration::Millis(-1);
