@@ -23,6 +23,12 @@ void WriteProcess(PrometheusWriter& w, const engine::ServiceStats& stats,
   w.Gauge("cep_restored_checkpoint_id",
           "The checkpoint the service started from; 0 when it started empty.")
       .Add({}, stats.restored_checkpoint);
+  w.Counter("cep_partition_assignments_total",
+            "Scaling out: assignments whose partitions were restored from the shared directory.")
+      .Add({}, stats.assignments);
+  w.Counter("cep_partition_hand_overs_total",
+            "Scaling out: revocations whose partitions were checkpointed and handed over.")
+      .Add({}, stats.hand_overs);
 }
 
 void WriteInput(PrometheusWriter& w, const engine::ServiceStats& stats) {

@@ -32,6 +32,8 @@ engine::ServiceStats FilledStats() {
   s.alerts_read_back_pending = 3;
   s.watermark = cep::EventTime::FromMillis(1'700'000'000'000);
   s.restored_checkpoint = 17;
+  s.assignments = 3;
+  s.hand_overs = 2;
   s.checkpoints.completed = 20;
   s.checkpoints.failed = 1;
   s.checkpoints.last_id = 21;
@@ -98,6 +100,8 @@ TEST(ServiceMetricsTest, RendersValidExpositionWithTheFigures) {
   EXPECT_EQ(m.Value("cep_alerts_already_written_total"), 2);
   EXPECT_EQ(m.Value("cep_alerts_read_back_pending"), 3);
   EXPECT_EQ(m.Value("cep_restored_checkpoint_id"), 17);
+  EXPECT_EQ(m.Value("cep_partition_assignments_total"), 3);
+  EXPECT_EQ(m.Value("cep_partition_hand_overs_total"), 2);
 
   const std::map<std::string, std::string> live = {
       {"ruleset", "card_fraud"}, {"version", "3"}, {"mode", "live"}, {"rule", "card_testing"}};
