@@ -205,6 +205,7 @@ struct Service::Impl {
   // handed over when revoked (HandOver). Null for a single instance.
   std::unique_ptr<SharedCheckpoints> shared;
   bool stopping = false;  // source thread: the last hand-over is done, lanes stay stopped
+  std::future<void> publishing;  // source thread: the export of the last checkpoint
   std::atomic<uint64_t> assignments{0}, hand_overs{0};  // scale-out: restores, hand-overs
   bool input_assigned = false;               // source thread: assign mode started
   cep::WallTime last_checkpoint;             // source thread
@@ -618,7 +619,10 @@ struct Service::Impl {
   // changed since: else the last checkpoint still holds.
   bool CheckpointDue(cep::WallTime now) {
     const cep::Duration interval = options.config.checkpoint_interval;
-    if (interval == cep::Duration::Zero() || coordinator->in_flight() || lanes.empty()) return false;
+    if (interval == cep::Duration::Zero() || coordinator->in_flight() || lanes.empty() ||
+        Publishing()) {
+      return false;
+    }
     if (transactions && released_barrier < last_barrier) return false;
     if (now - last_checkpoint < interval) return false;
     last_checkpoint = now;
@@ -678,21 +682,36 @@ struct Service::Impl {
   // --- Scaling out (shared_state_dir; deploy/README.md "Scaling out") ---
 
   // Every completed checkpoint goes to the shared directory, where whoever is
-  // assigned its partitions next restores them from. On the source thread: no
-  // checkpoint starts while it is exported.
-  void Publish(const state::Manifest& manifest) {
+  // assigned its partitions next restores them from. Exported on a task of its
+  // own (`wait`: here, for a hand-over); no checkpoint starts until it is done,
+  // so the store is not written meanwhile.
+  void Publish(const state::Manifest& manifest, bool wait = false) {
     if (!shared) return;
-    const auto started = std::chrono::steady_clock::now();
-    if (cep::Status s = shared->Publish(*storage, manifest.id); !s.ok()) {
-      // The older published one still holds these partitions: a hand-over
-      // from it replays more input; nothing is lost.
-      spdlog::warn("checkpoint {} not published for scale-out: {}", manifest.id, s.message());
-      return;
-    }
-    spdlog::debug("checkpoint {} published in {} ms", manifest.id,
-                  std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count());
+    WaitPublished();
+    const uint64_t id = manifest.id;
+    publishing = std::async(std::launch::async, [this, id] {
+      const auto started = std::chrono::steady_clock::now();
+      if (cep::Status s = shared->Publish(*storage, id); !s.ok()) {
+        // The older published one still holds these partitions: a hand-over
+        // from it replays more input; nothing is lost.
+        spdlog::warn("checkpoint {} not published for scale-out: {}", id, s.message());
+        return;
+      }
+      spdlog::debug("checkpoint {} published in {} ms", id,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count());
+    });
+    if (wait) WaitPublished();
+  }
+
+  void WaitPublished() {
+    if (publishing.valid()) publishing.get();
+  }
+
+  bool Publishing() const {
+    return publishing.valid() &&
+           publishing.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
   }
 
   // Stops a lane's slots and sink and gives it a fresh, empty pool of `slots`
@@ -714,11 +733,16 @@ struct Service::Impl {
     stopping = last;
     if (!input_assigned) return;  // nothing restored or read since the last hand-over
     const auto started = std::chrono::steady_clock::now();
+    WaitPublished();  // the store is not exported from while a checkpoint is written
     FinalCheckpoint();
     // Not committed to the group here: in the middle of a rebalance a commit
     // waits for it (seconds), and the next owner starts from the checkpoint's
     // offsets anyway. Periodic checkpoints commit theirs (lag monitoring).
-    if (auto committed = coordinator->TakeCommitted()) Publish(*committed);
+    if (auto committed = coordinator->TakeCommitted()) {
+      Publish(*committed, /*wait=*/true);
+    } else {
+      WaitPublished();  // the last periodic one, which holds what was read
+    }
     if (!last) {
       for (auto& lane : lanes) RestartLane(*lane, lane->pool->slots());
     }
