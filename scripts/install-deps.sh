@@ -4,8 +4,9 @@
 # (deploy/Dockerfile) runs this same script so the two cannot drift.
 #
 # Usage: scripts/install-deps.sh [--with-dev-tools]
-#   --with-dev-tools  also install the optional tools for clang-tidy, fuzzing and
-#                     poking the embedded broker from outside (kcat, yamllint).
+#   --with-dev-tools  also install the optional tools for clang-tidy, fuzzing,
+#                     poking the embedded broker from outside (kcat, yamllint) and
+#                     rendering the HTML replay report (chromium, test html.chromium_render).
 set -euo pipefail
 
 packages=(
@@ -25,9 +26,10 @@ packages=(
   zlib1g-dev              # gzip input for replay
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  yamllint python3-yaml   # tests/deploy (CI runs them: not only a dev tool)
 )
 if [[ "${1:-}" == "--with-dev-tools" ]]; then
-  packages+=(clang libclang-rt-14-dev clang-tidy clang-format kafkacat yamllint)
+  packages+=(clang libclang-rt-14-dev clang-tidy clang-format kafkacat yamllint chromium)
 elif [[ $# -gt 0 ]]; then
   echo "usage: $0 [--with-dev-tools]" >&2
   exit 2
