@@ -1,6 +1,7 @@
 #include "rules/compiler.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -64,8 +65,10 @@ class Compiler {
   void CollectRegexes();
   void CompileRegexes(CompiledRuleset& out);
   std::optional<cep::Rule> CompileRule(const Rule& rule);
-  // What every rule's fingerprint hashes besides its own text (cep::Rule::fingerprint).
+  // What every rule's fingerprint hashes besides its own text and the consts it
+  // uses (cep::Rule::fingerprint).
   std::string FingerprintContext() const;
+  std::string UsedConsts(const std::string& rule_text) const;
   bool CompilePattern(const Rule& rule, cep::Rule& out);
   bool CompileWindow(const Rule& rule, cep::Rule& out);
   std::shared_ptr<const cep::Expr> Build(const Expr& expr);
@@ -537,13 +540,38 @@ uint64_t Fnv1a64(std::string_view text) {
   return hash;
 }
 
+namespace {
+
+// Whether `name` occurs in `text` as a whole identifier.
+bool NamesIdentifier(std::string_view text, std::string_view name) {
+  auto ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; };
+  for (size_t at = text.find(name); at != std::string_view::npos; at = text.find(name, at + 1)) {
+    const bool starts = at == 0 || !ident(text[at - 1]);
+    const bool ends = at + name.size() == text.size() || !ident(text[at + name.size()]);
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string Compiler::UsedConsts(const std::string& rule_text) const {
+  // Const values are literals, so a rule uses exactly the consts it names. A
+  // name inside a string literal counts too: that only resets state needlessly.
+  std::string text;
+  for (const ConstDecl& decl : ast_.consts) {
+    if (!NamesIdentifier(rule_text, decl.name.name)) continue;
+    text += decl.name.name + " = " + PrintExpr(*decl.value) + "\n";
+  }
+  return text;
+}
+
 std::string Compiler::FingerprintContext() const {
   // Bump when compiling the same text can behave differently (a checkpoint of
   // the old compilation must not be restored into the new one).
-  std::string text = "cep-rule-fingerprint 1\nconsts\n";
-  for (const ConstDecl& decl : ast_.consts) {
-    text += decl.name.name + " = " + PrintExpr(*decl.value) + "\n";
-  }
+  // 2: a rule hashes only the consts it names (UsedConsts), so changing one
+  // const keeps the state of the rules that do not use it (hot swap).
+  std::string text = "cep-rule-fingerprint 2\n";
   // The final schema (regex and attrs slots included): restored events keep their slots.
   text += "schema\n";
   for (const cep::FieldDef& field : schema_.fields()) {
@@ -565,7 +593,8 @@ std::string Compiler::FingerprintContext() const {
 std::optional<cep::Rule> Compiler::CompileRule(const Rule& rule) {
   cep::Rule out;
   out.name = rule.name.name;
-  out.fingerprint = Fnv1a64(fingerprint_context_ + "rule\n" + PrintRule(rule));
+  const std::string printed = PrintRule(rule);
+  out.fingerprint = Fnv1a64(fingerprint_context_ + "consts\n" + UsedConsts(printed) + "rule\n" + printed);
   if (rule.severity) {
     out.severity = static_cast<cep::Severity>(static_cast<int>(*rule.severity) + 1);
   }

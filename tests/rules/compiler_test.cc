@@ -171,6 +171,23 @@ TEST(CompilerFingerprintTest, AChangedConstChangesTheFingerprint) {
   EXPECT_NE(Fingerprints(Replace(kFingerprintRules, "[7995, 6051]", "[7995]"))[0], first[0]);
 }
 
+// A const that a rule does not name is not part of its behaviour: changing it
+// keeps that rule's state on a hot swap (and lets a sweep share the rule).
+TEST(CompilerFingerprintTest, AChangedConstChangesOnlyTheRulesThatUseIt) {
+  const auto first = Fingerprints(kFingerprintRules);
+  const auto changed = Fingerprints(Replace(kFingerprintRules, "const BIG = 500", "const BIG = 501"));
+  EXPECT_NE(changed[0], first[0]);
+  EXPECT_EQ(changed[1], first[1]) << "rule w names no const";
+  // A name that only contains the const's (BIGGER) is not a use of BIG.
+  const auto longer = Fingerprints(
+      Replace(Replace(kFingerprintRules, "const BIG = 500", "const BIG = 500\nconst BIGGER = 9"),
+              "count() >= 5", "count() >= BIGGER"));
+  const auto longer_changed = Fingerprints(Replace(
+      Replace(kFingerprintRules, "const BIG = 500", "const BIG = 501\nconst BIGGER = 9"),
+      "count() >= 5", "count() >= BIGGER"));
+  EXPECT_EQ(longer_changed[1], longer[1]);
+}
+
 TEST(CompilerFingerprintTest, OnlyTheChangedRuleChanges) {
   const auto first = Fingerprints(kFingerprintRules);
   const auto changed = Fingerprints(Replace(kFingerprintRules, "count() >= 5", "count() >= 6"));
