@@ -19,6 +19,11 @@ LabelScorer::TimeToDetect Summarize(std::vector<int64_t> delays, uint64_t keys_w
   ttd.keys_detected = delays.size();
   if (delays.empty()) return ttd;
   std::sort(delays.begin(), delays.end());
+  for (const int64_t delay : delays) {
+    const auto& bounds = LabelScorer::kHistogramBoundsMs;
+    const auto bucket = std::lower_bound(bounds.begin(), bounds.end(), delay) - bounds.begin();
+    ++ttd.histogram[static_cast<size_t>(bucket)];
+  }
   // Nearest rank: the smallest value with at least p of the values at or below it.
   const auto rank = [&](uint64_t percent) {
     const uint64_t n = delays.size();
@@ -196,6 +201,15 @@ void LabelScorer::ObserveAlert(const cep::v1::Alert& alert) {
       ++overall_.unscored;
       break;
   }
+}
+
+void LabelScorer::ClearAlerts() {
+  rule_state_.clear();
+  caught_.clear();
+  first_alert_by_group_.assign(options_.key_groups.size(), {});
+  by_rule_.clear();
+  overall_ = {};
+  ttd_by_group_.clear();
 }
 
 void LabelScorer::Finish() {

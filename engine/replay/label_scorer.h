@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -45,11 +46,20 @@ class LabelScorer {
  public:
   enum class Scope { kTransaction, kKey };
 
+  // Upper bounds (inclusive) of the time-to-detect histogram's buckets: 1 min,
+  // 10 min, 1 h, 6 h, 1 d, 3 d, 7 d, 14 d, 28 d; a last bucket takes the rest.
+  static constexpr std::array<int64_t, 9> kHistogramBoundsMs = {
+      60'000, 600'000, 3'600'000, 21'600'000, 86'400'000,
+      259'200'000, 604'800'000, 1'209'600'000, 2'419'200'000};
+
   struct TimeToDetect {
     uint64_t keys_with_fraud = 0;
     uint64_t keys_detected = 0;
     int64_t median_ms = 0;  // 0 when no key was detected
     int64_t p90_ms = 0;
+    // Detected keys per bucket (not cumulative): histogram[i] counts delays in
+    // (kHistogramBoundsMs[i-1], kHistogramBoundsMs[i]]; the last one, above 28 d.
+    std::array<uint64_t, kHistogramBoundsMs.size() + 1> histogram = {};
   };
 
   struct Score {
@@ -87,6 +97,10 @@ class LabelScorer {
   void ObserveAlert(const cep::v1::Alert& alert);
   // Computes time-to-detect and caught-alone; idempotent.
   void Finish();
+  // Forgets every alert (and the results of Finish) but keeps the events, so
+  // one scorer scores several alert sets over the same input in turn (the
+  // variants of a sweep) without observing the events again.
+  void ClearAlerts();
 
   Scope scope() const { return options_.scope; }
   uint64_t fraud_events() const { return fraud_ts_.size(); }

@@ -28,8 +28,20 @@ if [[ -f "$dir/args" ]]; then
   args=($(grep -v '^#' "$dir/args"))
 fi
 out="$(mktemp)"
-trap 'rm -f "$out"' EXIT
-"$cep" replay --rules "$rules" --input "$dir/events.jsonl" --alerts "$out" "${args[@]}"
+input="$dir/events.jsonl"
+if [[ -f "$dir/input.ref" ]]; then
+  # Real history read in place (see README.md "A case"): the file, then `lines N`.
+  data="$root/$(grep -v '^#' "$dir/input.ref" | head -n1 | tr -d '[:space:]')"
+  lines="$(grep -E '^lines[[:space:]]+[0-9]+' "$dir/input.ref" | awk '{print $2}' || true)"
+  input="$data"
+  if [[ -n "$lines" ]]; then
+    input="$(mktemp --suffix=.csv)"
+    (set +o pipefail; gzip -cdf -- "$data" | head -n "$lines" > "$input")
+  fi
+fi
+trap 'rm -f "$out"; [[ "$input" == /tmp/* ]] && rm -f "$input"' EXIT
+cd "$root"  # paths in args are relative to the repository root
+"$cep" replay --rules "$rules" --input "$input" --alerts "$out" "${args[@]}"
 if [[ $write == 1 ]]; then
   cp "$out" "$dir/expected_alerts.jsonl"
   echo "wrote $dir/expected_alerts.jsonl: review it with git diff before committing" >&2
