@@ -209,7 +209,7 @@ std::optional<int64_t> ParseDay(std::string_view s) {
 
 std::string DayText(int64_t days) {
   const Civil c = CivilFromDays(days);
-  char buf[48];
+  char buf[72];  // room for three 20-digit numbers: no -Wformat-truncation
   std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(c.year),
                 static_cast<long long>(c.month), static_cast<long long>(c.day));
   return buf;
