@@ -282,29 +282,40 @@ TEST_F(RunnerSnapshotTest, EveryOperatorKindRoundTrips) {
   for (const Rule& rule : program_->rules) EXPECT_FALSE(OfRule(d1, rule.name).empty()) << rule.name;
 }
 
-// State is scoped by input partition: restoring the snapshot twice, once with
-// partition 0's keys and once with partition 1's, and feeding each the later
-// events of its partition, gives the alerts of the uninterrupted runner. (Every
-// key of these events lives on one partition, as with input keyed by account.)
-TEST_F(RunnerSnapshotTest, EachPartitionsStateRestoresOnItsOwn) {
-  std::mt19937 rng(11);
+// 800 events a minute apart over 12 accounts; account N's events are on input
+// partition N % 2 (input keyed by account).
+std::vector<std::shared_ptr<const Event>> TwoPartitionEventsOf(Stream& stream, uint32_t seed) {
+  std::mt19937 rng(seed);
   std::vector<std::shared_ptr<const Event>> events;
   static const char* const kKinds[] = {"purchase", "verify", "login", "transfer"};
   for (int i = 0; i < 800; ++i) {
     const int account = static_cast<int>(rng() % 12);
     const std::string a = std::to_string(account);
-    events.push_back(stream_.Make(60'000LL * i, "acct" + a, "card" + a, "dev" + a,
-                                  kKinds[rng() % 4], static_cast<int64_t>(rng() % 90'000),
-                                  rng() % 3 == 0 ? "FR" : "US", account % 2));
+    events.push_back(stream.Make(60'000LL * i, "acct" + a, "card" + a, "dev" + a,
+                                 kKinds[rng() % 4], static_cast<int64_t>(rng() % 90'000),
+                                 rng() % 3 == 0 ? "FR" : "US", account % 2));
   }
+  return events;
+}
+
+// Feeds events [begin, end) of partition `only` (all when negative), the
+// watermark 2 minutes behind every fifth event.
+void FeedPartition(RulesetRunner& runner, const std::vector<std::shared_ptr<const Event>>& all,
+                   size_t begin, size_t end, int32_t only, std::vector<RuleAlert>& out) {
+  for (size_t i = begin; i < end; ++i) {
+    if (only < 0 || all[i]->partition() == only) runner.OnEvent(all[i]);
+    if (i % 5 == 4) runner.AdvanceWatermark(all[i]->ts() - Duration::Minutes(2), out);
+  }
+}
+
+// State is scoped by input partition: restoring the snapshot twice, once with
+// partition 0's keys and once with partition 1's, and feeding each the later
+// events of its partition, gives the alerts of the uninterrupted runner. (Every
+// key of these events lives on one partition, as with input keyed by account.)
+TEST_F(RunnerSnapshotTest, EachPartitionsStateRestoresOnItsOwn) {
+  const std::vector<std::shared_ptr<const Event>> events = TwoPartitionEventsOf(stream_, 11);
   const size_t cut = events.size() / 2;
-  auto feed = [](RulesetRunner& runner, const std::vector<std::shared_ptr<const Event>>& all,
-                 size_t begin, size_t end, int32_t only, std::vector<RuleAlert>& out) {
-    for (size_t i = begin; i < end; ++i) {
-      if (only < 0 || all[i]->partition() == only) runner.OnEvent(all[i]);
-      if (i % 5 == 4) runner.AdvanceWatermark(all[i]->ts() - Duration::Minutes(2), out);
-    }
-  };
+  const auto& feed = FeedPartition;
   RulesetRunner whole(program_);
   std::vector<RuleAlert> ignored;
   feed(whole, events, 0, cut, -1, ignored);
@@ -339,24 +350,9 @@ TEST_F(RunnerSnapshotTest, EachPartitionsStateRestoresOnItsOwn) {
 // the uninterrupted runner's, and the same key twice within one snapshot is
 // still refused while a key already restored by the other snapshot is counted.
 TEST_F(RunnerSnapshotTest, SnapshotsOfTwoPartitionsRestoreIntoOneRunner) {
-  std::mt19937 rng(12);
-  std::vector<std::shared_ptr<const Event>> events;
-  static const char* const kKinds[] = {"purchase", "verify", "login", "transfer"};
-  for (int i = 0; i < 800; ++i) {
-    const int account = static_cast<int>(rng() % 12);
-    const std::string a = std::to_string(account);
-    events.push_back(stream_.Make(60'000LL * i, "acct" + a, "card" + a, "dev" + a,
-                                  kKinds[rng() % 4], static_cast<int64_t>(rng() % 90'000),
-                                  rng() % 3 == 0 ? "FR" : "US", account % 2));
-  }
+  const std::vector<std::shared_ptr<const Event>> events = TwoPartitionEventsOf(stream_, 12);
   const size_t cut = events.size() / 2;
-  auto feed = [](RulesetRunner& runner, const std::vector<std::shared_ptr<const Event>>& all,
-                 size_t begin, size_t end, int32_t only, std::vector<RuleAlert>& out) {
-    for (size_t i = begin; i < end; ++i) {
-      if (only < 0 || all[i]->partition() == only) runner.OnEvent(all[i]);
-      if (i % 5 == 4) runner.AdvanceWatermark(all[i]->ts() - Duration::Minutes(2), out);
-    }
-  };
+  const auto& feed = FeedPartition;
   RulesetRunner whole(program_);
   std::vector<RuleAlert> ignored, expected, merged_out;
   feed(whole, events, 0, cut, -1, ignored);
