@@ -504,7 +504,7 @@ cep::Result<Manifest> CheckpointStorage::LoadSavepoint(const fs::path& dir) {
 cep::Result<uint64_t> CheckpointStorage::Import(const std::filesystem::path& from) {
   const fs::path manifest_path = from / std::string(kSavepointManifest);
   auto loaded = LoadSavepoint(from);
-  if (!loaded) return loaded.error().WithContext("importing");
+  if (!loaded) return cep::Status(loaded.error().code(), "importing " + loaded.error().message());
   Manifest manifest = std::move(loaded).value();
 
   // Everything is checked before anything is written.

@@ -52,8 +52,10 @@ TEST(SweepProgramTest, FindsTheRulesThatNameAConst) {
 
 TEST(SweepProgramTest, SharedRulesRunOnceAndVariantRulesOncePerVariant) {
   const std::vector<std::shared_ptr<const cep::Program>> variants = {Compile("50"), Compile("150")};
-  // Rule fingerprints hash every const, so they cannot tell shared rules apart.
-  EXPECT_NE(variants[0]->rules[1].fingerprint, variants[1]->rules[1].fingerprint);
+  // Rule fingerprints hash only the consts a rule names: they agree with
+  // RulesNamingConsts on which rules the swept const leaves alone.
+  EXPECT_NE(variants[0]->rules[0].fingerprint, variants[1]->rules[0].fingerprint);
+  EXPECT_EQ(variants[0]->rules[1].fingerprint, variants[1]->rules[1].fingerprint);
   auto sweep = SweepProgram::Merge(variants, RulesNamingConsts(kRules, {"LIMIT"}));
   ASSERT_TRUE(sweep.ok()) << sweep.error().message();
   EXPECT_EQ(sweep->variants(), 2u);
