@@ -323,12 +323,8 @@ struct Service::Impl {
   // aborted, and restoring the older one raises them again).
   cep::Result<std::optional<state::Manifest>> CheckpointOfCommittedTransaction() {
     const KafkaConfig& kafka = options.config.kafka;
-    kafka::ConsumerOptions consumer_options;
-    consumer_options.bootstrap = options.bootstrap;
-    consumer_options.group_id = kafka.group_id;
-    consumer_options.client_id = "cep-restore";
-    consumer_options.settings = kafka.consumer_settings;
-    ASSIGN_OR_RETURN(auto probe, kafka::Consumer::Create(consumer_options));
+    // The input group itself: its committed offsets are the question.
+    ASSIGN_OR_RETURN(auto probe, kafka::Consumer::Create(HelperConsumerOptions("cep-restore", "")));
     std::map<int32_t, int64_t> committed;
     if (auto partitions = probe->Partitions(kafka.input_topic, kMetadataTimeout)) {
       std::vector<kafka::TopicPartition> tps;
@@ -679,6 +675,18 @@ struct Service::Impl {
     }
   }
 
+  // A consumer of the service's own (alert positions, read-back, the restore
+  // probe): assigned partitions only, in the input group + `group_suffix`.
+  kafka::ConsumerOptions HelperConsumerOptions(const std::string& client_id,
+                                               const std::string& group_suffix) const {
+    kafka::ConsumerOptions helper;
+    helper.bootstrap = options.bootstrap;
+    helper.group_id = options.config.kafka.group_id + group_suffix;
+    helper.client_id = client_id;
+    helper.settings = options.config.kafka.consumer_settings;
+    return helper;
+  }
+
   // --- Scaling out (shared_state_dir; deploy/README.md "Scaling out") ---
 
   // Every completed checkpoint goes to the shared directory, where whoever is
@@ -875,13 +883,9 @@ struct Service::Impl {
     std::vector<state::SinkPosition> sink_from;
     for (const auto& [tp, offset] : oldest) sink_from.push_back({tp.first, tp.second, offset});
     const KafkaConfig& kafka = options.config.kafka;
-    kafka::ConsumerOptions read_options;
-    read_options.bootstrap = options.bootstrap;
-    read_options.group_id = kafka.group_id + "-read-back";
-    read_options.client_id = "cep-read-back";
-    read_options.settings = kafka.consumer_settings;
-    auto written = AlertReadBack::Read(read_options, {kafka.alerts_topic, kafka.shadow_topic},
-                                       sink_from, kReadBackTimeout);
+    auto written = AlertReadBack::Read(HelperConsumerOptions("cep-read-back", "-read-back"),
+                                       {kafka.alerts_topic, kafka.shadow_topic}, sink_from,
+                                       kReadBackTimeout);
     if (!written) {
       // Not fatal: at worst an alert raised again is written twice.
       spdlog::warn("scale-out: alerts not read back ({}); some may be written twice",
@@ -1412,21 +1416,12 @@ cep::Result<std::unique_ptr<Service>> Service::Start(ServiceOptions options) {
   };
   ASSIGN_OR_RETURN(impl->consumer, kafka::Consumer::Create(consumer_options));
   if (impl->coordinator != nullptr) {
-    kafka::ConsumerOptions positions_options = consumer_options;
-    positions_options.topics.clear();
-    positions_options.on_rebalance = nullptr;
-    positions_options.start_offsets = nullptr;
-    positions_options.client_id = "cep-positions";
-    positions_options.group_id = config.kafka.group_id + "-positions";
-    ASSIGN_OR_RETURN(impl->positions_consumer, kafka::Consumer::Create(positions_options));
+    ASSIGN_OR_RETURN(impl->positions_consumer, kafka::Consumer::Create(impl->HelperConsumerOptions(
+                                                   "cep-positions", "-positions")));
   }
   if (impl->restored && !impl->transactions) {
-    kafka::ConsumerOptions read_back = consumer_options;
-    read_back.topics.clear();
-    read_back.on_rebalance = nullptr;
-    read_back.client_id = "cep-read-back";
-    read_back.group_id = config.kafka.group_id + "-read-back";
-    auto alerts = AlertReadBack::Read(read_back, {config.kafka.alerts_topic, config.kafka.shadow_topic},
+    auto alerts = AlertReadBack::Read(impl->HelperConsumerOptions("cep-read-back", "-read-back"),
+                                      {config.kafka.alerts_topic, config.kafka.shadow_topic},
                                       impl->restored->sink, kReadBackTimeout);
     if (!alerts) {
       return cep::Unexpected(cep::Unavailable("reading back the alerts written since checkpoint " +

@@ -43,7 +43,7 @@ using testing::ReadTopic;
 using testing::WaitUntil;
 
 constexpr int kInputPartitions = 4;
-constexpr int kOutputPartitions = 2;
+using testing::kOutputPartitions;
 
 // Every rule keyed by a field that lives on one input partition (input keyed by
 // account; a card belongs to one account): scale-out's contract.
@@ -112,20 +112,8 @@ class ScaleOutTest : public ::testing::Test {
   }
 
   ServiceConfig Config(const std::string& run) {
-    ServiceConfig config;
-    config.kafka.input_topic = "transactions-" + run;
-    config.kafka.alerts_topic = "alerts-" + run;
-    config.kafka.shadow_topic = "alerts-shadow-" + run;
-    config.kafka.late_topic = "late-" + run;
-    config.kafka.dead_letter_topic = "dead-letters-" + run;
-    config.kafka.group_id = "cep-" + run;
-    // The mock coordinator waits session.timeout.ms - 1 s for a member that
-    // left; fetch.wait.max.ms: it holds an empty fetch that long.
-    config.kafka.consumer_settings = {{"session.timeout.ms", "6000"},
-                                      {"heartbeat.interval.ms", "1000"},
-                                      {"fetch.wait.max.ms", "20"}};
-    config.slots = 2;  // every instance the same: keys are spread over slots by hash
-    config.queue_capacity = 256;
+    // Two slots in every instance: keys are spread over slots by hash.
+    ServiceConfig config = testing::TestServiceConfig("-" + run);
     config.state_backend = "memory";
     // Of the fake clock: a periodic checkpoint (published on a task) after
     // each third; partitions never idle.
@@ -215,11 +203,7 @@ class ScaleOutTest : public ::testing::Test {
     RunFigures figures;
     figures.instances = instances;
     const ServiceConfig config = Config(run);
-    EXPECT_TRUE(broker_->CreateTopic(config.kafka.input_topic, kInputPartitions).ok());
-    for (const std::string& topic : {config.kafka.alerts_topic, config.kafka.shadow_topic,
-                                     config.kafka.late_topic, config.kafka.dead_letter_topic}) {
-      EXPECT_TRUE(broker_->CreateTopic(topic, kOutputPartitions).ok()) << topic;
-    }
+    testing::CreateTopics(*broker_, config.kafka, kInputPartitions);
     std::vector<Service*> running;
     const size_t parts = 3;
     for (size_t part = 0; part < parts; ++part) {

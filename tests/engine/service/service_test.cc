@@ -41,17 +41,10 @@ using testing::ParseAlerts;
 using testing::ReadTopic;
 using testing::WaitUntil;
 
-constexpr int kOutputPartitions = 2;
+using testing::kOutputPartitions;
 constexpr int64_t kT0 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 constexpr int64_t kUnit = 1'000'000;        // amount_micros of 1.00
 
-// Consumers of the tests' groups. librdkafka 2.0.2's mock coordinator makes a
-// group wait session.timeout.ms - 1 s to rejoin after a member left (see
-// engine/kafka/embedded_broker.h); fetch.wait.max.ms: the mock holds a fetch of
-// a partition with nothing new that long (500 ms by default).
-const std::map<std::string, std::string> kConsumerSettings = {{"session.timeout.ms", "6000"},
-                                                              {"heartbeat.interval.ms", "1000"},
-                                                              {"fetch.wait.max.ms", "20"}};
 
 cep::v1::Transaction Tx(const std::string& id, const std::string& account, int64_t ts_ms,
                         int64_t amount_units, const std::string& kind = "purchase") {
@@ -118,27 +111,14 @@ class ServiceTest : public ::testing::Test {
   // Topics named after `suffix` (so two services can share the broker), two
   // worker slots, an idle timeout of 10 s of (fake) wall time.
   static ServiceConfig Config(const std::string& suffix = "") {
-    ServiceConfig config;
-    config.kafka.input_topic = "transactions" + suffix;
-    config.kafka.alerts_topic = "alerts" + suffix;
-    config.kafka.shadow_topic = "alerts-shadow" + suffix;
-    config.kafka.late_topic = "late" + suffix;
-    config.kafka.dead_letter_topic = "dead-letters" + suffix;
-    config.kafka.group_id = "cep" + suffix;
-    config.kafka.consumer_settings = kConsumerSettings;
-    config.slots = 2;
-    config.queue_capacity = 256;
+    ServiceConfig config = testing::TestServiceConfig(suffix);
     config.idle_timeout = cep::Duration::Seconds(10);
     config.state_backend = "none";  // the group's offsets, as before checkpoints (own tests below)
     return config;
   }
 
   void CreateTopics(const KafkaConfig& kafka, int input_partitions) {
-    ASSERT_TRUE(broker_->CreateTopic(kafka.input_topic, input_partitions).ok());
-    for (const std::string& topic :
-         {kafka.alerts_topic, kafka.shadow_topic, kafka.late_topic, kafka.dead_letter_topic}) {
-      ASSERT_TRUE(broker_->CreateTopic(topic, kOutputPartitions).ok()) << topic;
-    }
+    testing::CreateTopics(*broker_, kafka, input_partitions);
   }
 
   // The service's input records are limited to ServiceOptions' default 64 KiB.
@@ -700,7 +680,7 @@ TEST_F(ServiceTest, StopCommitsTheConsumedOffsetsForTheGroup) {
   auto consumer = kafka::Consumer::Create({.bootstrap = broker_->bootstrap(),
                                            .group_id = config.kafka.group_id,
                                            .client_id = "test-resumer",
-                                           .settings = kConsumerSettings});
+                                           .settings = testing::kMockConsumerSettings});
   ASSERT_TRUE(consumer) << consumer.error().ToString();
   std::vector<kafka::PartitionOffset> stored;
   for (int32_t p = 0; p < 3; ++p) stored.push_back({{topic, p}, kafka::kOffsetStored});

@@ -15,6 +15,32 @@
 
 namespace engine::testing {
 
+const std::map<std::string, std::string> kMockConsumerSettings = {{"session.timeout.ms", "6000"},
+                                                                  {"heartbeat.interval.ms", "1000"},
+                                                                  {"fetch.wait.max.ms", "20"}};
+
+ServiceConfig TestServiceConfig(const std::string& suffix) {
+  ServiceConfig config;
+  config.kafka.input_topic = "transactions" + suffix;
+  config.kafka.alerts_topic = "alerts" + suffix;
+  config.kafka.shadow_topic = "alerts-shadow" + suffix;
+  config.kafka.late_topic = "late" + suffix;
+  config.kafka.dead_letter_topic = "dead-letters" + suffix;
+  config.kafka.group_id = "cep" + suffix;
+  config.kafka.consumer_settings = kMockConsumerSettings;
+  config.slots = 2;
+  config.queue_capacity = 256;
+  return config;
+}
+
+void CreateTopics(kafka::EmbeddedBroker& broker, const KafkaConfig& kafka, int input_partitions) {
+  ASSERT_TRUE(broker.CreateTopic(kafka.input_topic, input_partitions).ok()) << kafka.input_topic;
+  for (const std::string& topic :
+       {kafka.alerts_topic, kafka.shadow_topic, kafka.late_topic, kafka.dead_letter_topic}) {
+    ASSERT_TRUE(broker.CreateTopic(topic, kOutputPartitions).ok()) << topic;
+  }
+}
+
 bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!done()) {

@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/proto/alert.pb.h"
 #include "cep/base/time.h"
+#include "engine/kafka/embedded_broker.h"
 #include "engine/service/service.h"
 #include "rules/compiler.h"
 #include "tests/engine/kafka/kafka_test_util.h"
@@ -20,6 +22,24 @@ namespace engine::testing {
 using kafka::testing::OwnedRecord;
 
 inline constexpr std::chrono::milliseconds kDeadline = std::chrono::seconds(30);
+
+// Partitions of every output topic (alerts, shadow, late, dead letters) of the tests.
+inline constexpr int kOutputPartitions = 2;
+
+// The tests' base configuration: topics and group named with `suffix` (so
+// several services can share one broker), consumer settings for the embedded
+// broker (kMockConsumerSettings), two slots, queues of 256.
+ServiceConfig TestServiceConfig(const std::string& suffix);
+
+// Consumers of the tests' groups. librdkafka 2.0.2's mock coordinator makes a
+// group wait session.timeout.ms - 1 s to rejoin after a member left (see
+// engine/kafka/embedded_broker.h); fetch.wait.max.ms: the mock holds a fetch of
+// a partition with nothing new that long (500 ms by default).
+extern const std::map<std::string, std::string> kMockConsumerSettings;
+
+// Creates `kafka`'s input topic with `input_partitions` and its output topics
+// with kOutputPartitions; fails the test when the broker refuses.
+void CreateTopics(kafka::EmbeddedBroker& broker, const KafkaConfig& kafka, int input_partitions);
 
 // Checks `done` every few milliseconds until it holds or `limit` passes; returns
 // whether it held. Polling, not a sleep for synchronisation: the wait ends as
